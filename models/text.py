@@ -1,0 +1,38 @@
+"""Text normalisation shared by training and inference, so both see the same input."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_URL = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
+_MENTION = re.compile(r"(?<!\w)@\w+")
+_SPACE = re.compile(r"\s+")
+
+
+def clean(text: str) -> str:
+    """Strip @mentions and URLs, normalise Unicode and collapse white space.
+
+    Encoding damage (lone surrogates, replacement characters, control bytes) is dropped
+    rather than raised: a customer's odd bytes must never stop the pipeline.
+    """
+    text = text.encode("utf-8", "replace").decode("utf-8", "replace")
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch)[0] != "C")
+    text = text.replace("\ufffd", " ")
+    text = _URL.sub(" ", text)
+    text = _MENTION.sub(" ", text)
+    return _SPACE.sub(" ", text).strip()
+
+
+def head_and_tail(token_ids: list[int], limit: int) -> list[int]:
+    """Keep the first and last part of a long token sequence.
+
+    Long emails state the problem at the top and the customer's feeling near the end,
+    so a middle cut keeps both (two thirds head, one third tail).
+    """
+    if len(token_ids) <= limit:
+        return token_ids
+    head = (limit * 2) // 3
+    tail = limit - head
+    return token_ids[:head] + token_ids[len(token_ids) - tail :]
