@@ -19,3 +19,7 @@ class ConfigError(SupportwatchError):
         self.message = message
         where = f"{self.path}:{line}" if line is not None else self.path
         super().__init__(f"{where}: {field}: {message}")
+
+
+class BrokerError(SupportwatchError):
+    """The embedded Kafka-protocol broker is missing, did not start, or a topic is unusable."""
