@@ -38,7 +38,8 @@ class SlaSignal:
     kind: SignalKind
     conversation: ConversationRef
     clock: Clock
-    level: str  # "warning:80%", "warning:2m before", "breach", "critical"; for STOPPED the highest level reached
+    # "warning:80%", "warning:2m before", "breach", "critical"; for STOPPED the highest level reached
+    level: str
     policy: str  # name of the policy that set the deadline
     cycle: int  # which run of this clock (next reply and resolution run more than once per conversation)
     started_at: datetime

@@ -1,0 +1,77 @@
+"""Which conversation is due next, without scanning all open conversations.
+
+A min-heap of ``(due, sequence, key)`` with lazy deletion: :meth:`DeadlineIndex.set` pushes a
+new entry and remembers it as the key's current one; stale entries are skipped when they reach
+the top, and the heap is rebuilt when stale entries outnumber live ones.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+from collections.abc import Hashable, Iterator
+from typing import Generic, TypeVar
+
+K = TypeVar("K", bound=Hashable)
+
+
+class DeadlineIndex(Generic[K]):
+    def __init__(self) -> None:
+        self._heap: list[tuple[float, int, K]] = []
+        self._current: dict[K, tuple[float, int]] = {}
+        self._seq = itertools.count()
+
+    def __len__(self) -> int:
+        return len(self._current)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._current
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self._current)
+
+    def due_of(self, key: K) -> float | None:
+        entry = self._current.get(key)
+        return None if entry is None else entry[0]
+
+    def set(self, key: K, due_ts: float | None) -> None:
+        """Make ``due_ts`` the key's deadline; ``None`` removes it."""
+        if due_ts is None:
+            self.discard(key)
+            return
+        entry = self._current.get(key)
+        if entry is not None and entry[0] == due_ts:
+            return
+        seq = next(self._seq)
+        self._current[key] = (due_ts, seq)
+        heapq.heappush(self._heap, (due_ts, seq, key))
+        if len(self._heap) > 2 * len(self._current) + 64:
+            self._rebuild()
+
+    def discard(self, key: K) -> None:
+        self._current.pop(key, None)
+
+    def pop_due(self, now_ts: float) -> list[K]:
+        """Remove and return every key due at or before ``now_ts``, earliest first."""
+        heap, current = self._heap, self._current
+        due: list[K] = []
+        while heap and heap[0][0] <= now_ts:
+            at, seq, key = heapq.heappop(heap)
+            if current.get(key) == (at, seq):
+                del current[key]
+                due.append(key)
+        return due
+
+    def peek(self) -> float | None:
+        """The earliest deadline, or None when the index is empty."""
+        heap, current = self._heap, self._current
+        while heap:
+            at, seq, key = heap[0]
+            if current.get(key) == (at, seq):
+                return at
+            heapq.heappop(heap)
+        return None
+
+    def _rebuild(self) -> None:
+        self._heap = [(at, seq, key) for key, (at, seq) in self._current.items()]
+        heapq.heapify(self._heap)

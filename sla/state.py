@@ -1,0 +1,174 @@
+"""One conversation's SLA state, kept compact (``__slots__``, epoch-second floats, short hashes)
+so that a worker can hold hundreds of thousands of open conversations.
+
+* :class:`Run` - one cycle of one clock (running, paused or stopped);
+* :class:`Core` - what the events so far imply: conversation fields, status, the latest run of
+  each clock. It is a pure function of the events applied, in event-time order;
+* :class:`ConversationSla` - the core plus the out-of-order machinery (the events still within
+  the lateness horizon, and the core as it was before the first of them) and the record of what
+  was already emitted, which re-applying events never emits again.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sla.exceptions import StateError
+
+FORMAT = 1
+RUN_SLOTS = ("first", "next", "resolution")  # Core attribute per clock, in sla.policy.CLOCKS order
+
+# A buffered event: (ts, id hash, action, channel, priority or None, team, agent_id, customer_id).
+# action: "c"/"a"/"b" customer, agent, bot message; a status value; "" for anything else.
+Record = tuple[float, int, str, str, str | None, str | None, str | None, str | None]
+# Something already emitted for a clock cycle: (clock index, cycle, level name or OUTCOME/STOPPED).
+Emitted = tuple[int, int, str]
+OUTCOME = "outcome"
+STOPPED = "stopped"
+
+
+class Run:
+    """One cycle of a clock. Counted seconds = ``acc`` + counted time since ``resumed``."""
+
+    __slots__ = ("policy", "cycle", "started", "acc", "resumed", "stopped")
+
+    def __init__(
+        self,
+        policy: str,
+        cycle: int,
+        started: float,
+        acc: float = 0.0,
+        resumed: float | None = None,
+        stopped: float | None = None,
+    ) -> None:
+        self.policy = policy
+        self.cycle = cycle
+        self.started = started
+        self.acc = acc
+        self.resumed = resumed  # None: paused or stopped
+        self.stopped = stopped
+
+    @property
+    def running(self) -> bool:
+        return self.resumed is not None
+
+    @property
+    def active(self) -> bool:
+        """Running or paused: not stopped."""
+        return self.stopped is None
+
+    @property
+    def state(self) -> str:
+        if self.stopped is not None:
+            return "stopped"
+        return "running" if self.resumed is not None else "paused"
+
+    def copy(self) -> Run:
+        return Run(self.policy, self.cycle, self.started, self.acc, self.resumed, self.stopped)
+
+    def to_list(self) -> list[Any]:
+        return [self.policy, self.cycle, self.started, self.acc, self.resumed, self.stopped]
+
+    @classmethod
+    def from_list(cls, data: list[Any]) -> Run:
+        policy, cycle, started, acc, resumed, stopped = data
+        resumed, stopped = _opt_float(resumed), _opt_float(stopped)
+        return cls(str(policy), int(cycle), float(started), float(acc), resumed, stopped)
+
+
+class Core:
+    __slots__ = ("channel", "priority", "team", "agent_id", "customer_id", "status", "replied", *RUN_SLOTS)
+
+    def __init__(self, channel: str, priority: str = "normal") -> None:
+        self.channel = channel
+        self.priority = priority
+        self.team: str | None = None
+        self.agent_id: str | None = None
+        self.customer_id: str | None = None
+        self.status: str | None = None
+        self.replied = False  # an agent has answered a first reply clock
+        self.first: Run | None = None
+        self.next: Run | None = None
+        self.resolution: Run | None = None
+
+    def runs(self) -> tuple[Run | None, Run | None, Run | None]:
+        return (self.first, self.next, self.resolution)
+
+    def copy(self) -> Core:
+        other = Core(self.channel, self.priority)
+        other.team, other.agent_id, other.customer_id = self.team, self.agent_id, self.customer_id
+        other.status, other.replied = self.status, self.replied
+        other.first = self.first.copy() if self.first is not None else None
+        other.next = self.next.copy() if self.next is not None else None
+        other.resolution = self.resolution.copy() if self.resolution is not None else None
+        return other
+
+    def to_list(self) -> list[Any]:
+        head: list[Any] = [self.channel, self.priority, self.team, self.agent_id, self.customer_id]
+        runs = [run.to_list() if run is not None else None for run in self.runs()]
+        return [*head, self.status, self.replied, *runs]
+
+    @classmethod
+    def from_list(cls, data: list[Any]) -> Core:
+        channel, priority, team, agent_id, customer_id, status, replied, *runs = data
+        core = cls(channel, priority)
+        core.team, core.agent_id, core.customer_id = team, agent_id, customer_id
+        core.status, core.replied = status, bool(replied)
+        core.first, core.next, core.resolution = (Run.from_list(r) if r is not None else None for r in runs)
+        return core
+
+
+class ConversationSla:
+    """The SLA state of one conversation, as stored in a table (see :meth:`to_dict`)."""
+
+    __slots__ = ("conversation_id", "core", "base", "log", "watermark", "emitted")
+
+    def __init__(self, conversation_id: str, core: Core) -> None:
+        self.conversation_id = conversation_id
+        self.core = core
+        self.base: Core | None = None  # the core before log[0]; None when the log is empty
+        self.log: list[Record] | None = None  # events within the lateness horizon, event-time order
+        self.watermark = float("-inf")  # the latest event or advance time seen
+        self.emitted: tuple[Emitted, ...] = ()
+
+    @property
+    def finished(self) -> bool:
+        """Closed, no clock running or paused, no event that could still be re-ordered."""
+        core = self.core
+        return (
+            core.status == "closed"
+            and not self.log
+            and not any(run is not None and run.active for run in core.runs())
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "v": FORMAT,
+            "id": self.conversation_id,
+            "w": self.watermark if self.watermark != float("-inf") else None,
+            "core": self.core.to_list(),
+            "base": self.base.to_list() if self.base is not None else None,
+            "log": [list(rec) for rec in self.log] if self.log else None,
+            "em": [list(item) for item in self.emitted],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ConversationSla:
+        if not isinstance(data, dict) or data.get("v") != FORMAT:
+            raise StateError(f"unknown conversation state format: {str(data)[:80]}")
+        state = cls(str(data["id"]), Core.from_list(data["core"]))
+        state.watermark = float(data["w"]) if data["w"] is not None else float("-inf")
+        state.base = Core.from_list(data["base"]) if data["base"] is not None else None
+        if data["log"]:
+            state.log = [_record(item) for item in data["log"]]
+        state.emitted = tuple((int(i), int(c), str(level)) for i, c, level in data["em"])
+        return state
+
+
+def _record(item: list[Any]) -> Record:
+    ts, key, action, channel, priority, team, agent_id, customer_id = item
+    return (float(ts), int(key), str(action), str(channel), priority, team, agent_id, customer_id)
+
+
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
