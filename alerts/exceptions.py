@@ -1,0 +1,30 @@
+"""Errors of the alerts package."""
+
+from __future__ import annotations
+
+
+class AlertsError(Exception):
+    """Base of every error the alerts package raises on purpose."""
+
+
+class RedisUnavailable(AlertsError):
+    """Redis could not be reached: the caller keeps the alert (on the alerts topic) and retries later."""
+
+
+class SinkError(AlertsError):
+    """A sink did not accept a notification.
+
+    ``retryable`` is true for transient failures (connection refused, timeout, HTTP 429/5xx): the
+    notification goes back to the outbox with backoff. A permanent failure (other HTTP 4xx) moves it
+    to the dead-letter stream. ``message`` never contains a secret (no webhook URL, no key).
+    """
+
+    def __init__(self, sink: str, message: str, *, retryable: bool) -> None:
+        self.sink = sink
+        self.message = message
+        self.retryable = retryable
+        super().__init__(f"{sink}: {message}")
+
+
+class RoutingError(AlertsError):
+    """The routing configuration does not fit the calendars or sinks it is used with."""
