@@ -15,7 +15,9 @@ from typing import Any
 
 import pytest
 import redis.asyncio as aioredis
+from pydantic import SecretStr
 
+from alerts import AlertSettings, Router, parse_routing
 from sla.signals import Clock, ConversationRef, SignalKind, SlaSignal
 from supportwatch.yamlfile import load
 
@@ -179,3 +181,27 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+WEBHOOK_SECRET = "hmac-key-do-not-log"
+
+
+def delivery_settings(prefix: str, receiver: Receiver, **overrides: Any) -> AlertSettings:
+    values: dict[str, Any] = {
+        "webhook_url": SecretStr(receiver.url),
+        "webhook_secret": SecretStr(WEBHOOK_SECRET),
+        "log_sink": True,
+        "redis_prefix": prefix,
+        "consumer_name": f"test-{uuid.uuid4().hex[:8]}",
+        "retry_base_seconds": 1.0,
+        "retry_max_seconds": 8.0,
+        "poll_seconds": 0.05,
+        "http_timeout_seconds": 5.0,
+    }
+    values.update(overrides)
+    return AlertSettings(**values)
+
+
+def routing_router(tmp_path: Path, text: str = ROUTING_YAML) -> Router:
+    data, lines = load_yaml(tmp_path, text)
+    return Router(parse_routing(data["routing"], lines), {"office": OfficeHours()})
