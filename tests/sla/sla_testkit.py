@@ -1,0 +1,36 @@
+"""Helpers of the SLA engine tests (imported by conftest.py and the test modules)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from events.model import Event
+
+T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday, 10:00 UTC (11:00 in Berlin)
+
+MakeEvent = Callable[..., Event]
+
+
+def event_factory(conversation_id: str = "conv-1", channel: str = "chat") -> MakeEvent:
+    """``ev(seconds_after_T0, "customer"|"agent"|"bot"|status|"assignment", **fields)``."""
+    ids = itertools.count(1)
+
+    def make(at: float, what: str, event_id: str | None = None, **fields: Any) -> Event:
+        body: dict[str, Any] = {
+            "event_id": event_id or f"{conversation_id}-e{next(ids)}",
+            "conversation_id": conversation_id,
+            "occurred_at": T0 + timedelta(seconds=at),
+            "channel": fields.pop("channel", channel),
+        }
+        if what in ("customer", "agent", "bot", "system"):
+            body.update(type="message", author=what, text="...")
+        elif what == "assignment":
+            body.update(type="assignment")
+        else:
+            body.update(type="status", status=what)
+        return Event(**body, **fields)
+
+    return make

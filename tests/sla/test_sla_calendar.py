@@ -1,0 +1,104 @@
+"""Business-hours arithmetic against a brute-force minute count, across DST changes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sla import BusinessCalendar
+from sla.calendar import add_counted, counted_between, merge_intervals
+
+ZONES = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC", "Asia/Kolkata"]
+# DST changes of 2026 in the zones above (and ordinary weeks), as range starts
+STARTS = [
+    datetime(2026, 3, 27, tzinfo=UTC),  # Europe springs forward on the 29th
+    datetime(2026, 10, 23, tzinfo=UTC),  # Europe falls back on the 25th
+    datetime(2026, 3, 6, tzinfo=UTC),  # New York springs forward on the 8th
+    datetime(2026, 10, 30, tzinfo=UTC),  # New York falls back on 1 November
+    datetime(2026, 4, 3, tzinfo=UTC),  # Lord Howe falls back half an hour on the 5th
+    datetime(2026, 6, 15, tzinfo=UTC),
+]
+
+
+def _minutes_open(calendar: BusinessCalendar, start: float, end: float) -> list[float]:
+    return [m for m in range(int(start), int(end), 60) if calendar.is_open(m)]
+
+
+@st.composite
+def calendars(draw: st.DrawFn) -> BusinessCalendar:
+    zone = draw(st.sampled_from(ZONES))
+    weekly = []
+    for _ in range(7):
+        marks = sorted(draw(st.lists(st.integers(0, 48), min_size=0, max_size=4, unique=True)))
+        pairs = [(marks[i] * 1800, marks[i + 1] * 1800) for i in range(0, len(marks) - 1, 2)]
+        weekly.append(merge_intervals(p for p in pairs if p[0] < p[1]))
+    if not any(weekly):
+        weekly[draw(st.integers(0, 6))] = ((2 * 3600, 3 * 3600 + 1800),)  # inside DST changes
+    holidays = draw(st.frozensets(st.dates(date(2026, 3, 1), date(2026, 11, 10)), max_size=20))
+    return BusinessCalendar("generated", zone, tuple(weekly), holidays)
+
+
+@settings(max_examples=60)
+@given(calendars(), st.sampled_from(STARTS), st.integers(0, 4 * 1440), st.integers(0, 6 * 1440))
+def test_counted_agrees_with_a_minute_count(calendar: BusinessCalendar, base: datetime, offset: int,
+                                            length: int) -> None:
+    start = base.timestamp() + offset * 60
+    end = start + length * 60
+    assert calendar.counted(start, end) == 60 * len(_minutes_open(calendar, start, end))
+
+
+@settings(max_examples=60)
+@given(calendars(), st.sampled_from(STARTS), st.integers(0, 4 * 1440), st.integers(1, 2000))
+def test_add_agrees_with_a_minute_count(calendar: BusinessCalendar, base: datetime, offset: int,
+                                        minutes: int) -> None:
+    start = base.timestamp() + offset * 60
+    due = calendar.add(start, minutes * 60)
+    open_minutes = _minutes_open(calendar, start, due)
+    assert len(open_minutes) == minutes
+    assert open_minutes[-1] + 60 == due  # the earliest such instant: it ends on a counted minute
+    assert calendar.counted(start, due) == minutes * 60
+
+
+@given(calendars(), st.sampled_from(STARTS), st.floats(0, 10 * 86400), st.floats(1, 5 * 86400))
+def test_add_inverts_counted(calendar: BusinessCalendar, base: datetime, offset: float, seconds: float) -> None:
+    start = base.timestamp() + offset
+    due = calendar.add(start, seconds)
+    assert calendar.counted(start, due) == pytest.approx(seconds, abs=1e-6)
+
+
+def test_berlin_office_week_with_holiday() -> None:
+    nine_to_five = ((9 * 3600, 17 * 3600),)
+    office = BusinessCalendar("office", "Europe/Berlin", (nine_to_five,) * 5 + ((), ()), frozenset({date(2026, 4, 3)}))
+    friday_evening = datetime(2026, 4, 2, 16, 0, tzinfo=UTC)  # Thursday 18:00 in Berlin (CEST, +2)
+    # 4 business hours from Thursday 18:00: Friday is Good Friday, the weekend is closed -> Monday 13:00
+    due = office.add(friday_evening.timestamp(), 4 * 3600)
+    assert datetime.fromtimestamp(due, UTC) == datetime(2026, 4, 6, 11, 0, tzinfo=UTC)
+    assert office.counted(friday_evening.timestamp(), due) == 4 * 3600
+
+
+def test_fall_back_night_counts_the_repeated_hour_twice() -> None:
+    all_day = ((0, 86400),)
+    calendar = BusinessCalendar("always", "Europe/Berlin", (all_day,) * 7)
+    start = datetime(2026, 10, 24, 22, 0, tzinfo=UTC)  # Sunday 25 October, 00:00 CEST
+    end = datetime(2026, 10, 25, 23, 0, tzinfo=UTC)  # Monday 00:00 CET: a 25-hour day
+    assert calendar.counted(start.timestamp(), end.timestamp()) == 25 * 3600
+
+
+def test_without_calendar_time_is_wall_time() -> None:
+    assert counted_between(None, 100.0, 250.0) == 150.0
+    assert counted_between(None, 250.0, 100.0) == 0.0
+    assert add_counted(None, 100.0, 60.0) == 160.0
+    assert add_counted(None, 100.0, -5.0) == 100.0
+
+
+def test_calendar_needs_opening_hours() -> None:
+    with pytest.raises(ValueError, match="opening hours"):
+        BusinessCalendar("closed", "UTC", ((),) * 7)
+
+
+def test_merge_intervals_joins_overlaps() -> None:
+    assert merge_intervals([(5, 8), (0, 2), (2, 3), (7, 10)]) == ((0, 3), (5, 10))
+    assert timedelta(seconds=merge_intervals([(0, 86400)])[0][1]) == timedelta(days=1)
