@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
@@ -108,6 +109,7 @@ class Receiver:
 
     port: int = 0
     status: int = 200
+    delay: float = 0.0  # seconds each request takes
     requests: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _server: ThreadingHTTPServer | None = None
@@ -121,6 +123,8 @@ class Receiver:
             def do_POST(self) -> None:  # noqa: N802 - http.server naming
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 status = receiver.status
+                if receiver.delay:
+                    time.sleep(receiver.delay)
                 if status < 300:
                     with receiver.lock:
                         receiver.requests.append(Received(self.path, dict(self.headers.items()), body))
@@ -161,8 +165,8 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-async def redis_client() -> AsyncIterator[aioredis.Redis]:
-    client = aioredis.Redis(host="127.0.0.1", port=6379)
+async def redis_client(redis_url: str) -> AsyncIterator[aioredis.Redis]:
+    client = aioredis.Redis.from_url(redis_url)
     yield client
     await client.aclose()
 

@@ -1,0 +1,93 @@
+"""A delivery worker process for the fault tests: submits alerts for conversations 0..N-1 (as the
+delivery agent does from the alerts topic, retrying while Redis is down), drains the outbox to the
+webhook, and exits 0 once nothing is left. Killed with SIGKILL and restarted, it starts again from
+the first alert, as a consumer without a committed offset would."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import io
+import sys
+from datetime import UTC, datetime
+
+import httpx
+import redis.asyncio as aioredis
+from prometheus_client import CollectorRegistry
+from pydantic import SecretStr
+
+from alerts import (
+    Alert,
+    AlertDelivery,
+    AlertMetrics,
+    AlertSettings,
+    RedisUnavailable,
+    Router,
+    build_sinks,
+    from_sla_signal,
+)
+from alerts.routing import RoutingConfig
+from sla.signals import ConversationRef, SignalKind
+from tests.alerts.conftest import sla_signal
+
+DESK_ROUTING = {
+    "recipients": {"desk": {"target": "fixed", "sinks": ["webhook"]}},
+    "rules": [{"match": {}, "notify": ["desk"]}],
+}
+
+
+def alert_for(i: int) -> bytes:
+    ref = ConversationRef(f"conv-{i}", "chat", "normal", None, None, None)
+    return from_sla_signal(sla_signal(SignalKind.WARNING, "warning:80%", ref=ref), "{conversation_id}").to_json()
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+async def main(args: argparse.Namespace) -> int:
+    settings = AlertSettings(
+        webhook_url=SecretStr(args.url),
+        log_sink=False,
+        redis_prefix=args.prefix,
+        consumer_name=args.consumer,
+        retry_base_seconds=0.2,
+        retry_max_seconds=1.0,
+        poll_seconds=0.1,
+    )
+    redis = aioredis.Redis.from_url(args.redis, socket_timeout=2, socket_connect_timeout=1)
+    async with httpx.AsyncClient(timeout=5) as http:
+        router = Router(RoutingConfig.model_validate(DESK_ROUTING), {})
+        sinks = build_sinks(settings, http, io.StringIO(), now=now)
+        delivery = AlertDelivery(settings, router, redis, sinks, AlertMetrics(CollectorRegistry()), now)
+        stop = asyncio.Event()
+        drain = asyncio.create_task(delivery.drain(stop))
+        for i in range(args.count):
+            alert = Alert.from_json(alert_for(i))
+            while True:
+                try:
+                    await delivery.submit(alert)
+                    break
+                except RedisUnavailable:
+                    await asyncio.sleep(0.2)
+        while True:
+            try:
+                if await delivery.outbox_depth() == 0:
+                    break
+            except RedisUnavailable:
+                pass
+            await asyncio.sleep(0.1)
+        stop.set()
+        await drain
+    await redis.aclose()
+    return 0
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--redis", required=True)
+    parser.add_argument("--url", required=True)
+    parser.add_argument("--prefix", required=True)
+    parser.add_argument("--consumer", required=True)
+    parser.add_argument("--count", type=int, required=True)
+    sys.exit(asyncio.run(main(parser.parse_args())))
