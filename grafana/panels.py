@@ -5,6 +5,7 @@ Only plain dicts in Grafana's dashboard JSON model (schema 39); ``grafana/genera
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -189,3 +190,11 @@ def queries(board: Json) -> list[tuple[str, str]]:
         for inner in [item, *item.get("panels", [])]:
             found.extend((inner["title"], query["expr"]) for query in inner.get("targets", []))
     return found
+
+
+def expand(expr: str, range_: str = "1h", rate_interval: str = "1m") -> str:
+    """A panel query as Grafana sends it with every variable on "All", over a dashboard range of
+    ``range_`` and a ``$__rate_interval`` of ``rate_interval`` (PromQL durations)."""
+    values = {"channel": ".*", "team": ".*", "__rate_interval": rate_interval, "__interval": "15s",
+              "__range": range_}
+    return re.sub(r"\$(\w+)", lambda m: values[m.group(1)], expr)
