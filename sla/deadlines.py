@@ -51,6 +51,11 @@ class DeadlineIndex(Generic[K]):
     def discard(self, key: K) -> None:
         self._current.pop(key, None)
 
+    def clear(self) -> None:
+        """Forget every deadline (before a rebuild after a restart or rebalance)."""
+        self._current.clear()
+        self._heap.clear()
+
     def pop_due(self, now_ts: float) -> list[K]:
         """Remove and return every key due at or before ``now_ts``, earliest first."""
         heap, current = self._heap, self._current

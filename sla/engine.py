@@ -3,10 +3,10 @@
 Events are handled by event time. Those within ``lateness`` of the latest time seen (the
 watermark: the latest event time or ``advance`` time) are kept in a small log; one that arrives
 out of order is inserted and the log re-applied from the core saved before it, so the final state
-is the same as if the events had come in order. Older events are dropped as ``"late"``, repeated
-``event_id``s as ``"duplicate"``. Whatever was emitted - a level fired, an outcome, a stop - is
-recorded per (clock, cycle) and never emitted again, also after a re-application or a restart
-from :meth:`ConversationSla.to_dict`.
+is the same as if the events had come in order (equal times are ordered by event-id hash).
+Older events are dropped as ``"late"``, repeated ``event_id``s as ``"duplicate"``. Whatever was
+emitted - a level fired, an outcome, a stop - is recorded per (clock, cycle) and never emitted
+again, also after a re-application or a restart from :meth:`ConversationSla.to_dict`.
 
 Levels fire from :meth:`SlaEngine.advance` (wall time in live mode, event time in replay) and,
 for levels that fell due before an event, from :meth:`SlaEngine.apply` just before it is applied.
@@ -47,6 +47,11 @@ def _dt(ts: float) -> datetime:
 
 def _iso(ts: float | None) -> str | None:
     return None if ts is None else _dt(ts).isoformat()
+
+
+def _order(rec: Record) -> tuple[float, int]:
+    """Events are applied by event time; equal times by event-id hash, so arrival order never matters."""
+    return (rec[0], rec[1])
 
 
 def to_record(event: Event) -> Record:
@@ -93,11 +98,11 @@ class SlaEngine:
             state.base = state.core.copy()
             state.log = [rec]
             self._step(state, rec, fired_at, step)
-        elif ts >= log[-1][0]:
+        elif (ts, rec[1]) >= (log[-1][0], log[-1][1]):
             log.append(rec)
             self._step(state, rec, fired_at, step)
         else:
-            log.insert(bisect.bisect_right(log, ts, key=lambda r: r[0]), rec)
+            log.insert(bisect.bisect_right(log, (ts, rec[1]), key=_order), rec)
             assert state.base is not None  # noqa: S101 - a non-empty log always has its base
             state.core = state.base.copy()
             for old in log:
@@ -113,12 +118,17 @@ class SlaEngine:
 
     # --- time --------------------------------------------------------------------------------
     def advance(self, state: ConversationSla, now: datetime) -> SlaStep:
-        """Fire every level due at or before ``now``, each exactly once, in due order."""
+        """Fire every level due at or before ``now``, each exactly once, in due order.
+
+        ``now`` does not move the watermark: lateness is judged in event time only, so events that
+        reach a worker late (a backlog after a restart, a slow producer) still stop their clocks.
+        Buffered events older than ``now - lateness`` are folded in, so a closed conversation
+        becomes finished without waiting for another event.
+        """
         ts = now.timestamp()
-        state.watermark = max(state.watermark, ts)
         step = SlaStep(state)
         self._fire(state, ts, ts, step.signals)
-        self._compact(state)
+        self._compact(state, max(state.watermark, ts))
         return step
 
     def next_due(self, state: ConversationSla) -> datetime | None:
@@ -161,7 +171,7 @@ class SlaEngine:
                 due.append((at, level.rank, index, level))
         if not due:
             return
-        ref = self._ref(state)
+        ref = self.ref(state)
         for at, _, index, level in sorted(due, key=lambda d: (d[0], d[1], d[2])):
             run = core.runs()[index]
             assert run is not None  # noqa: S101
@@ -186,7 +196,7 @@ class SlaEngine:
     def _stopped(self, state: ConversationSla, stop: Stop, fired_at: float, step: SlaStep) -> None:
         index, run, answered = stop
         policy, clock_policy = policy_of(self.policies, state.core, index, run)
-        ref = self._ref(state)
+        ref = self.ref(state)
         assert run.stopped is not None  # noqa: S101
         if answered and (index, run.cycle, OUTCOME) not in state.emitted:
             state.emitted = (*state.emitted, (index, run.cycle, OUTCOME))
@@ -225,12 +235,13 @@ class SlaEngine:
         )
 
     # --- housekeeping ------------------------------------------------------------------------
-    def _compact(self, state: ConversationSla) -> None:
-        """Forget events that nothing can precede any more (older than watermark - lateness)."""
+    def _compact(self, state: ConversationSla, upto: float | None = None) -> None:
+        """Forget events that nothing can precede any more (older than ``upto`` - lateness;
+        ``upto`` defaults to the watermark)."""
         log = state.log
         if not log:
             return
-        horizon = state.watermark - self.lateness
+        horizon = (state.watermark if upto is None else upto) - self.lateness
         if log[-1][0] < horizon:
             state.log = state.base = None
             latest = {(i, run.cycle) for i, run in enumerate(state.core.runs()) if run is not None}
@@ -242,7 +253,7 @@ class SlaEngine:
                 apply_record(state.base, rec, self.policies)
             del log[:n]
 
-    def _ref(self, state: ConversationSla) -> ConversationRef:
+    def ref(self, state: ConversationSla) -> ConversationRef:
         core = state.core
         return ConversationRef(
             state.conversation_id, core.channel, core.priority, core.team, core.agent_id, core.customer_id
