@@ -1,0 +1,132 @@
+"""The ``supportwatch`` command: demo, worker, simulate, replay, inspect, classify, evaluate, check-config."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from supportwatch import __version__
+from supportwatch.exceptions import SupportwatchError
+from supportwatch.settings import Settings
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="supportwatch", description="Streaming SLA and sentiment monitor")
+    parser.add_argument("--version", action="version", version=f"supportwatch {__version__}")
+    parser.add_argument("--log-level", default="warning", choices=["debug", "info", "warning", "error"])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="embedded broker + worker + simulator on 127.0.0.1, no Docker")
+    demo.add_argument("--duration", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)")
+    demo.add_argument("--speedup", type=float, default=60.0, help="simulated seconds per wall second")
+    demo.add_argument("--rate", type=float, default=None, help="new conversations per simulated minute")
+    demo.add_argument("--seed", type=int, default=7)
+
+    sub.add_parser("worker", help="the faust worker alone (settings from SUPPORTWATCH_* variables)")
+
+    sim = sub.add_parser("simulate", help="the event generator alone, producing to the broker")
+    sim.add_argument("--duration", type=float, default=None)
+    sim.add_argument("--speedup", type=float, default=1.0)
+    sim.add_argument("--rate", type=float, default=None, help="new conversations per simulated minute")
+    sim.add_argument("--seed", type=int, default=7)
+
+    replay = sub.add_parser("replay", help="run the core over a file of v1 events in event time, no broker")
+    replay.add_argument("events", type=Path)
+    replay.add_argument("--policies", type=Path, default=None, help="configuration file (default: shipped)")
+    replay.add_argument("--report", type=Path, required=True)
+    replay.add_argument("--alerts", type=Path, default=None)
+    replay.add_argument("--no-sentiment", action="store_true", help="skip the model (surveys still count)")
+
+    inspect = sub.add_parser("inspect", help="a conversation's clocks and mood, from a running worker")
+    inspect.add_argument("conversation_id")
+    inspect.add_argument("--url", default=None, help="worker base URL (default: from settings)")
+
+    classify = sub.add_parser("classify", help="one text per line in, one JSON sentiment per line out")
+    classify.add_argument("--input", type=Path, default=None)
+
+    evaluate = sub.add_parser("evaluate", help="accuracy, macro-F1, confusion matrix and speed on labelled JSONL")
+    evaluate.add_argument("file", type=Path)
+
+    check = sub.add_parser("check-config", help="validate a configuration file")
+    check.add_argument("file", type=Path, nargs="?", default=None)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return _run(args)
+    except (SupportwatchError, ValidationError) as exc:
+        print(f"supportwatch: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args: argparse.Namespace) -> int:
+    settings = Settings()
+    if args.command == "demo":
+        from supportwatch.demo import run_demo
+
+        return run_demo(settings, duration=args.duration, speedup=args.speedup, rate=args.rate, seed=args.seed)
+    if args.command == "worker":
+        from supportwatch.worker import run_worker
+
+        return run_worker(settings)
+    if args.command == "simulate":
+        from supportwatch.demo import run_simulate
+
+        return run_simulate(settings, duration=args.duration, speedup=args.speedup, rate=args.rate, seed=args.seed)
+    if args.command == "replay":
+        from supportwatch.replay import run_replay
+
+        return run_replay(settings, args.events, policies=args.policies, report=args.report,
+                          alerts=args.alerts, sentiment=not args.no_sentiment)
+    if args.command == "inspect":
+        return _inspect(settings, args.conversation_id, args.url)
+    if args.command == "check-config":
+        from supportwatch.config import load_config
+
+        config = load_config(args.file or settings.policy_file)
+        print(f"{config.path}: ok ({len(config.policies.policies)} policies)")
+        return 0
+    from models import load_classifier
+    from models.commands import run_classify, run_evaluate
+
+    classifier = load_classifier(settings.model)
+    if args.command == "classify":
+        if args.input is not None:
+            with args.input.open(encoding="utf-8", errors="replace") as handle:
+                run_classify(classifier, handle, sys.stdout, settings.model.batch_size)
+        else:
+            run_classify(classifier, sys.stdin, sys.stdout, settings.model.batch_size)
+        return 0
+    run_evaluate(classifier, args.file, sys.stdout, settings.model.batch_size)
+    return 0
+
+
+def _inspect(settings: Settings, conversation_id: str, url: str | None) -> int:
+    import httpx
+
+    base = url or f"http://{settings.metrics_host}:{settings.metrics_port}"
+    try:
+        response = httpx.get(f"{base.rstrip('/')}/conversations/{conversation_id}/", timeout=10, follow_redirects=True)
+    except httpx.HTTPError as exc:
+        raise SupportwatchError(f"cannot reach the worker at {base}: {exc}") from exc
+    if response.status_code == 404:
+        print(f"supportwatch: no open conversation {conversation_id!r}", file=sys.stderr)
+        return 1
+    response.raise_for_status()
+    print(json.dumps(response.json(), indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,196 @@
+"""``supportwatch replay``: the same tracking core over a file of v1 events, in event time, with
+no broker and no sleeping. Deadlines fire when event time passes them; the report and the alert
+log are the contract other tools read (README, "Replay")."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import sys
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any, TextIO
+
+from alerts import Alert
+from events import Event, InvalidEvent, decode_event
+from models.protocol import Classifier, Sentiment
+from models.text import clean
+from sla import DeadlineIndex
+from sla.signals import Clock, SignalKind
+from supportwatch.runtime import build_runtime
+from supportwatch.settings import Settings
+from tracking import ConversationRecord, Tracker, Update
+
+
+@dataclass
+class ConversationReport:
+    conversation_id: str
+    channel: str
+    first_reply_seconds: float | None = None
+    breached: set[str] = field(default_factory=set)
+    critical: set[str] = field(default_factory=set)
+    warnings: int = 0
+    detractor: bool = False
+    detractor_reasons: set[str] = field(default_factory=set)
+    first_reply_within_target: bool | None = None
+    events: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "conversation_id": self.conversation_id, "channel": self.channel,
+            "first_reply_seconds": self.first_reply_seconds,
+            "first_reply_within_target": self.first_reply_within_target,
+            "breached": sorted(self.breached), "critical": sorted(self.critical), "warnings": self.warnings,
+            "detractor": self.detractor, "detractor_reasons": sorted(self.detractor_reasons), "events": self.events,
+        }
+
+
+@dataclass
+class ReplayResult:
+    conversations: dict[str, ConversationReport] = field(default_factory=dict)
+    open_state: dict[str, dict[str, Any]] = field(default_factory=dict)
+    alerts: list[Alert] = field(default_factory=list)
+    invalid: Counter[str] = field(default_factory=Counter)
+    dropped: Counter[str] = field(default_factory=Counter)
+
+    def report(self) -> dict[str, Any]:
+        rows = []
+        for conversation in self.conversations.values():
+            row = conversation.to_dict()
+            if conversation.conversation_id in self.open_state:
+                row["state"] = self.open_state[conversation.conversation_id]
+            rows.append(row)
+        return {"conversations": rows, "channels": _channels(self.conversations.values()),
+                "invalid_events": dict(self.invalid), "dropped_events": dict(self.dropped),
+                "alerts": dict(Counter(alert.kind.value for alert in self.alerts))}
+
+
+def _percentile(values: Sequence[float], q: float) -> float | None:
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def _channels(conversations: Iterable[ConversationReport]) -> dict[str, dict[str, Any]]:
+    by_channel: dict[str, list[ConversationReport]] = {}
+    for c in conversations:
+        by_channel.setdefault(c.channel, []).append(c)
+    out = {}
+    for channel, rows in sorted(by_channel.items()):
+        replies = [c.first_reply_seconds for c in rows if c.first_reply_seconds is not None]
+        judged = [c.first_reply_within_target for c in rows if c.first_reply_within_target is not None]
+        out[channel] = {
+            "conversations": len(rows),
+            "answered": len(replies),
+            "first_reply_p50_seconds": _percentile(replies, 50),
+            "first_reply_p90_seconds": _percentile(replies, 90),
+            "within_target_ratio": (sum(judged) / len(judged)) if judged else None,
+            "breached_conversations": sum(1 for c in rows if c.breached),
+            "critical_conversations": sum(1 for c in rows if c.critical),
+            "detractors": sum(1 for c in rows if c.detractor),
+        }
+    return out
+
+
+def read_events(lines: Iterable[bytes], max_text_bytes: int, invalid: Counter[str]) -> list[Event]:
+    events = []
+    for raw in lines:
+        if not raw.strip():
+            continue
+        try:
+            events.append(decode_event(raw.strip(), max_text_bytes))
+        except InvalidEvent as exc:
+            invalid[exc.reason] += 1
+    events.sort(key=lambda e: e.at)
+    return events
+
+
+def classify_all(events: Sequence[Event], classifier: Classifier, batch: int) -> dict[str, Sentiment]:
+    wanted = [e for e in events if e.is_customer_message and e.text and clean(e.text)]
+    out: dict[str, Sentiment] = {}
+    for start in range(0, len(wanted), batch):
+        chunk = wanted[start : start + batch]
+        for event, sentiment in zip(chunk, classifier.classify([e.text or "" for e in chunk]), strict=True):
+            out[event.event_id] = sentiment
+    return out
+
+
+def replay(events: Sequence[Event], tracker: Tracker, sentiments: dict[str, Sentiment]) -> ReplayResult:
+    result = ReplayResult()
+    records: dict[str, ConversationRecord] = {}
+    deadlines: DeadlineIndex[str] = DeadlineIndex()
+
+    def take(key: str, update: Update) -> None:
+        if update.dropped is not None:
+            result.dropped[update.dropped] += 1
+            return
+        if update.record is None:
+            return
+        records[key] = update.record
+        report = result.conversations[key]
+        for outcome in update.outcomes:
+            if outcome.clock is Clock.FIRST_REPLY and report.first_reply_seconds is None:
+                report.first_reply_seconds = round(outcome.elapsed_seconds, 3)
+                report.first_reply_within_target = outcome.within_target
+        for signal in update.signals:
+            if signal.kind is SignalKind.BREACH:
+                report.breached.add(signal.clock.value)
+            elif signal.kind is SignalKind.CRITICAL:
+                report.critical.add(signal.clock.value)
+            elif signal.kind is SignalKind.WARNING:
+                report.warnings += 1
+        for detractor in update.detractors:
+            report.detractor = True
+            report.detractor_reasons.add(detractor.reason.value)
+        result.alerts.extend(update.alerts)
+        if update.next_due is None:
+            deadlines.discard(key)
+        else:
+            deadlines.set(key, update.next_due.timestamp())
+
+    def advance_to(at: datetime) -> None:
+        for key in deadlines.pop_due(at.timestamp()):
+            take(key, tracker.on_tick(records[key], at))
+
+    last: datetime | None = None
+    for event in events:
+        advance_to(event.at)
+        key = event.conversation_id
+        result.conversations.setdefault(key, ConversationReport(key, event.channel.value))
+        result.conversations[key].events += 1
+        take(key, tracker.on_event(records.get(key), event, sentiments.get(event.event_id)))
+        last = event.at
+    if last is not None:
+        advance_to(last)
+        for key, record in records.items():
+            if not record.sla.finished:
+                result.open_state[key] = tracker.describe(record, last)
+    return result
+
+
+def run_replay(
+    settings: Settings, path: Path, *, policies: Path | None, report: Path, alerts: Path | None, sentiment: bool,
+    out: TextIO = sys.stderr,
+) -> int:
+    if policies is not None:
+        settings = settings.model_copy(update={"policy_file": policies})
+    runtime = build_runtime(settings)
+    invalid: Counter[str] = Counter()
+    with path.open("rb") as handle:
+        events = read_events(handle, settings.max_text_bytes, invalid)
+    sentiments = classify_all(events, runtime.classifier(), settings.model.batch_size) if sentiment else {}
+    result = replay(events, runtime.tracker, sentiments)
+    result.invalid.update(invalid)
+    report.write_text(json.dumps(result.report(), indent=2) + "\n", encoding="utf-8")
+    if alerts is not None:
+        with alerts.open("w", encoding="utf-8") as handle:
+            for alert in result.alerts:
+                handle.write(alert.to_json().decode("utf-8") + "\n")
+    print(f"replayed {len(events)} events of {len(result.conversations)} conversations; "
+          f"{len(result.alerts)} alerts; {sum(invalid.values())} invalid; report {report}", file=out)
+    return 0

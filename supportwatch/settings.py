@@ -1,0 +1,53 @@
+"""The one settings object, built once at start-up from ``SUPPORTWATCH_*`` environment variables
+(nested fields with ``__``, e.g. ``SUPPORTWATCH_TOPICS__PARTITIONS=8``) and passed down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from alerts.settings import AlertSettings
+from models.settings import ModelSettings
+
+
+class Topics(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    events: str = "supportwatch.events"
+    classified: str = "supportwatch.classified"
+    alerts: str = "supportwatch.alerts"
+    deadletter: str = "supportwatch.deadletter"
+    partitions: int = Field(default=4, ge=1, le=256)
+    replication_factor: int = Field(default=1, ge=1)
+
+    def all(self) -> dict[str, int]:
+        """Every topic supportwatch creates at start-up, with its partition count."""
+        return {name: self.partitions for name in (self.events, self.classified, self.alerts, self.deadletter)}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SUPPORTWATCH_", env_nested_delimiter="__", frozen=True, extra="ignore"
+    )
+
+    app_id: str = "supportwatch"
+    broker_url: str = "kafka://127.0.0.1:9092"
+    topics: Topics = Topics()
+    policy_file: Path | None = Field(default=None, description="YAML config; None = the shipped default")
+    metrics_host: str = "127.0.0.1"
+    metrics_port: int = Field(default=9464, ge=0, le=65535)
+    data_dir: Path = Path(".supportwatch")
+    max_text_bytes: int = Field(default=16384, ge=64)
+    lateness_seconds: float = Field(default=60.0, ge=0)
+    tick_interval_seconds: float = Field(default=0.2, gt=0)
+    sentiment_batch_size: int = Field(default=32, ge=1)
+    sentiment_batch_within_seconds: float = Field(default=0.05, gt=0)
+    model: ModelSettings = ModelSettings()
+    alerts: AlertSettings = AlertSettings()
+
+    @property
+    def bootstrap_servers(self) -> str:
+        """``kafka://h1:p1;h2:p2`` as aiokafka's ``h1:p1,h2:p2``."""
+        return ",".join(part.split("://", 1)[-1] for part in self.broker_url.replace(";", ",").split(","))

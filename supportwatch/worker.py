@@ -1,0 +1,40 @@
+"""``supportwatch worker``: create the topics, load the model once, then run the faust worker."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Iterable
+
+import faust
+
+from streams import build_app
+from supportwatch.broker import ensure_topics
+from supportwatch.clock import Now, wall_clock
+from supportwatch.runtime import build_runtime
+from supportwatch.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+def run_worker(
+    settings: Settings,
+    *,
+    now: Now = wall_clock,
+    tasks: Iterable[Callable[[], Awaitable[None]]] = (),
+    loglevel: str = "warning",
+) -> int:
+    """Run until SIGINT/SIGTERM (or until a task sends one). Returns the exit code."""
+    asyncio.run(ensure_topics(settings.bootstrap_servers, settings.topics.all()))
+    runtime = build_runtime(settings, now=now)
+    runtime.classifier()
+    pipeline = build_app(runtime)
+    for task in tasks:
+        pipeline.app.task(task)
+    # Alerts print to stdout one line each: keep stdout ours, not faust's logger.
+    worker = faust.Worker(pipeline.app, loglevel=loglevel, quiet=True, redirect_stdouts=False)
+    try:
+        worker.execute_from_commandline()
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    return 0

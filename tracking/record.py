@@ -1,0 +1,37 @@
+"""What the conversation table holds per conversation, and how it is serialised."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mood import MoodState
+from sla import ConversationSla
+
+
+@dataclass(slots=True)
+class ConversationRecord:
+    sla: ConversationSla
+    mood: MoodState | None = None
+    agent_replies: int = 0
+    resolved_once: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"s": self.sla.to_dict()}
+        if self.mood is not None:
+            out["m"] = self.mood.to_dict()
+        if self.agent_replies:
+            out["a"] = self.agent_replies
+        if self.resolved_once:
+            out["o"] = 1
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ConversationRecord:
+        mood = data.get("m")
+        return cls(
+            sla=ConversationSla.from_dict(data["s"]),
+            mood=MoodState.from_dict(mood) if mood is not None else None,
+            agent_replies=int(data.get("a", 0)),
+            resolved_once=bool(data.get("o", 0)),
+        )

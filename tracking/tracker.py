@@ -1,0 +1,102 @@
+"""The tracking core: apply one event (or a clock tick) to a conversation and say what follows.
+
+Pure: no faust, no I/O. The tracking agent and ``supportwatch replay`` both drive it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from alerts import Alert, from_detractor, from_sla_signal
+from events import Author, Event, EventType, Status
+from models.protocol import Sentiment
+from mood import MoodTracker
+from mood.signals import DetractorSignal
+from sla import SlaEngine, SlaStep
+from sla.signals import ClockOutcome, SlaSignal
+from tracking.record import ConversationRecord
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """A conversation solved for the first time; first contact when at most one agent reply came before."""
+
+    channel: str
+    first_contact: bool
+
+
+@dataclass(frozen=True)
+class Update:
+    record: ConversationRecord | None
+    alerts: list[Alert] = field(default_factory=list)
+    signals: list[SlaSignal] = field(default_factory=list)
+    outcomes: list[ClockOutcome] = field(default_factory=list)
+    detractors: list[DetractorSignal] = field(default_factory=list)
+    resolution: Resolution | None = None
+    dropped: str | None = None
+    next_due: datetime | None = None
+
+
+class Tracker:
+    def __init__(self, engine: SlaEngine, mood: MoodTracker, link_template: str) -> None:
+        self._engine = engine
+        self._mood = mood
+        self._link = link_template
+
+    def on_event(
+        self, record: ConversationRecord | None, event: Event, sentiment: Sentiment | None
+    ) -> Update:
+        step = self._engine.apply(record.sla if record is not None else None, event)
+        if step.dropped is not None:
+            return Update(record=record, dropped=step.dropped,
+                          next_due=self._engine.next_due(record.sla) if record is not None else None)
+        if record is None:
+            record = ConversationRecord(sla=step.state)
+        record.sla = step.state
+
+        detractors: list[DetractorSignal] = []
+        if event.is_customer_message and sentiment is not None:
+            record.mood, detractors = self._mood.on_message(record.mood, sentiment, event.at)
+        elif event.type is EventType.SURVEY and event.survey is not None:
+            record.mood, detractors = self._mood.on_survey(
+                record.mood, event.survey.kind, event.survey.score, event.at
+            )
+
+        resolution = None
+        if event.type is EventType.MESSAGE and event.author is Author.AGENT:
+            record.agent_replies += 1
+        elif event.type is EventType.STATUS and event.status is Status.SOLVED and not record.resolved_once:
+            record.resolved_once = True
+            resolution = Resolution(event.channel.value, first_contact=record.agent_replies <= 1)
+
+        ref = self._engine.ref(record.sla)
+        alerts = self._sla_alerts(step)
+        alerts.extend(from_detractor(ref, signal, self._link) for signal in detractors)
+        return Update(
+            record=record, alerts=alerts, signals=list(step.signals), outcomes=list(step.outcomes),
+            detractors=detractors, resolution=resolution, next_due=self._engine.next_due(record.sla),
+        )
+
+    def on_tick(self, record: ConversationRecord, now: datetime) -> Update:
+        step = self._engine.advance(record.sla, now)
+        record.sla = step.state
+        return Update(
+            record=record, alerts=self._sla_alerts(step), signals=list(step.signals),
+            outcomes=list(step.outcomes), next_due=self._engine.next_due(record.sla),
+        )
+
+    def next_due(self, record: ConversationRecord) -> datetime | None:
+        return self._engine.next_due(record.sla)
+
+    def describe(self, record: ConversationRecord, now: datetime) -> dict[str, Any]:
+        """All clocks with their due times, and the customer's mood: what ``inspect`` shows."""
+        return {
+            "sla": self._engine.describe(record.sla, now),
+            "mood": record.mood.to_dict() if record.mood is not None else None,
+            "agent_replies": record.agent_replies,
+        }
+
+    def _sla_alerts(self, step: SlaStep) -> list[Alert]:
+        return [from_sla_signal(signal, self._link) for signal in step.signals]
