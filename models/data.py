@@ -66,14 +66,16 @@ def vader_examples(sdist: Path) -> Iterator[Example]:
     with tarfile.open(sdist) as outer:
         member = next(m for m in outer.getmembers() if m.name.endswith("hutto_ICWSM_2014.tar.gz"))
         inner_bytes = outer.extractfile(member)
-        assert inner_bytes is not None
+        if inner_bytes is None:
+            raise ValueError(f"{sdist}: {member.name} is not a regular file")
         with tarfile.open(fileobj=io.BytesIO(inner_bytes.read())) as inner:
             for m in inner.getmembers():
                 name = m.name.rsplit("/", 1)[-1]
                 if name not in _VADER_FILES:
                     continue
                 handle = inner.extractfile(m)
-                assert handle is not None
+                if handle is None:
+                    continue
                 for line in handle.read().decode("utf-8", "replace").splitlines():
                     parts = line.split("\t", 2)
                     if len(parts) != 3:

@@ -35,7 +35,7 @@ class Quality:
 
     def table(self) -> str:
         width = max(len(label) for label in self.labels) + 2
-        head = "true \\ predicted".ljust(width + 6) + "".join(l.rjust(width) for l in self.labels)
+        head = "true \\ predicted".ljust(width + 6) + "".join(name.rjust(width) for name in self.labels)
         lines = [head]
         for label, row in zip(self.labels, self.confusion, strict=True):
             lines.append(label.ljust(width + 6) + "".join(str(n).rjust(width) for n in row))

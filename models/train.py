@@ -17,8 +17,12 @@ from pathlib import Path
 
 import torch
 from torch.nn import functional
-from transformers import AutoModelForSequenceClassification, AutoTokenizer, PreTrainedModel
-from transformers import get_linear_schedule_with_warmup
+from transformers import (
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    PreTrainedModel,
+    get_linear_schedule_with_warmup,
+)
 
 from models.data import LABELS, Example, download_vader_sdist, load_corpus
 from models.scoring import Quality, score
@@ -48,7 +52,8 @@ def evaluate(model: PreTrainedModel, tokenizer: object, rows: list[Example], max
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--cache", type=Path, default=Path("build/cache"))
     parser.add_argument("--seed", type=int, default=13)
@@ -62,7 +67,7 @@ def main(argv: list[str] | None = None) -> None:
 
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
-    rng = random.Random(args.seed)
+    rng = random.Random(args.seed)  # noqa: S311 - reproducible shuffling, not security
     train_rows, test_rows = load_corpus(download_vader_sdist(args.cache), args.seed, args.holdout)
     print(f"train {len(train_rows)} held out {len(test_rows)}", flush=True)
 
@@ -70,7 +75,7 @@ def main(argv: list[str] | None = None) -> None:
     tokenizer = AutoTokenizer.from_pretrained(base)
     model = AutoModelForSequenceClassification.from_pretrained(
         base, num_labels=len(LABELS),
-        id2label=dict(enumerate(LABELS)), label2id={l: i for i, l in enumerate(LABELS)},
+        id2label=dict(enumerate(LABELS)), label2id={name: i for i, name in enumerate(LABELS)},
     )
     steps = args.epochs * ((len(train_rows) + args.batch_size - 1) // args.batch_size)
     optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
@@ -90,7 +95,8 @@ def main(argv: list[str] | None = None) -> None:
             optimiser.zero_grad()
             step += 1
             if step % 100 == 0:
-                print(f"step {step}/{steps} loss {loss.item():.3f} {time.monotonic() - started:.0f}s", flush=True)
+                elapsed = time.monotonic() - started
+                print(f"step {step}/{steps} loss {loss.item():.3f} {elapsed:.0f}s", flush=True)
 
     quality = evaluate(model, tokenizer, test_rows, args.max_len)
     print(f"held-out accuracy {quality.accuracy:.4f} macro-F1 {quality.macro_f1:.4f}\n{quality.table()}")

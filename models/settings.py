@@ -1,0 +1,43 @@
+"""Settings of the sentiment classifier (the ``model`` group of supportwatch's settings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from models.protocol import Label
+
+Backend = Literal["onnx-int8", "onnx", "torch", "torch-int8"]
+
+WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
+# The shipped default: the 3-layer int8 student for ONNX Runtime, the 6-layer reference for torch.
+DEFAULT_MODEL = "minilm-sentiment"
+SHIPPED = {
+    "onnx-int8": WEIGHTS_DIR / "minilm-sentiment-l3",
+    "onnx": WEIGHTS_DIR / "minilm-sentiment-l3",
+    "torch": WEIGHTS_DIR / "minilm-sentiment-l6",
+    "torch-int8": WEIGHTS_DIR / "minilm-sentiment-l6",
+}
+
+
+class ModelSettings(BaseModel):
+    """Which model to load and how to run it.
+
+    ``path`` is ``"minilm-sentiment"`` (the shipped default, resolved per backend), a name of a
+    directory under ``models/weights/``, a local Hugging Face model directory, or a hub id (only
+    for machines that reach the hub; ``HF_HUB_OFFLINE=1`` is respected).
+    ONNX backends read ``model-int8.onnx`` (``onnx-int8``) or ``model.onnx`` (``onnx``) from the
+    directory; ``python -m models.export`` writes both for any Hugging Face classifier.
+    ``label_map`` maps the model's own label names to ours when they are not recognised.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    path: str = DEFAULT_MODEL
+    backend: Backend = "onnx-int8"
+    max_tokens: int = Field(default=128, ge=8, le=512)
+    batch_size: int = Field(default=32, ge=1, le=1024)
+    threads: int = Field(default=2, ge=1, le=64)
+    label_map: dict[str, Label] | None = None

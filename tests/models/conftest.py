@@ -1,0 +1,25 @@
+from __future__ import annotations
+
+import pytest
+from transformers import AutoTokenizer
+
+from models import ModelSettings, load_classifier
+from models.classifier import TransformerClassifier
+from models.settings import SHIPPED
+
+
+@pytest.fixture(scope="session")
+def tokenizer() -> object:
+    return AutoTokenizer.from_pretrained(SHIPPED["onnx-int8"])
+
+
+@pytest.fixture(scope="session")
+def fast_classifier() -> TransformerClassifier:
+    """The shipped default: 3-layer int8 student on ONNX Runtime."""
+    return load_classifier(ModelSettings())
+
+
+@pytest.fixture(scope="session")
+def reference_classifier() -> TransformerClassifier:
+    """The shipped 6-layer reference on torch fp32."""
+    return load_classifier(ModelSettings(backend="torch"))
