@@ -16,7 +16,7 @@ from alerts import AlertDelivery, Router, build_sinks, connect_redis, http_clien
 from sla import DeadlineIndex
 from streams.deliver import DeliverStage
 from streams.ingest import IngestStage, RawMessage
-from streams.outputs import TopicOutputs
+from streams.outputs import Outputs, TopicOutputs
 from streams.track import TICK, TrackStage
 from streams.windows import ResponseWindows, json_schema
 from supportwatch.runtime import Runtime
@@ -28,7 +28,13 @@ log = logging.getLogger(__name__)
 class Pipeline:
     """A supportwatch worker's faust app and the stages its agents call."""
 
-    def __init__(self, runtime: Runtime, delivery: Callable[[], AlertDelivery] | None = None) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        *,
+        delivery: Callable[[], AlertDelivery] | None = None,
+        outputs: Outputs | None = None,
+    ) -> None:
         self.runtime = runtime
         s = runtime.settings
         self.app = faust.App(
@@ -53,7 +59,7 @@ class Pipeline:
             name: self.app.topic(name, key_type=bytes, value_type=bytes, partitions=names.partitions)
             for name in names.all()
         }
-        outputs = TopicOutputs(self.topics)
+        self.outputs = outputs = outputs if outputs is not None else TopicOutputs(self.topics)
         self.conversations = self.app.Table(
             "conversations", default=None, partitions=names.partitions, schema=json_schema(),
         )
@@ -122,7 +128,7 @@ class Pipeline:
         @app.timer(s.tick_interval_seconds)
         async def ticks() -> None:
             for key in self.track.due_now():
-                await classified.send(key=key.encode("utf-8"), value=TICK)
+                await self.outputs.send(s.topics.classified, key, TICK)
 
         @app.timer(self.windows.check_interval)
         async def channel_goals() -> None:

@@ -32,7 +32,7 @@ class PipelineMetrics:
         for channel in Channel:
             for kind in EventType:
                 self.events.labels(channel=channel.value, type=kind.value)
-        for reason in REASONS:
-            self.invalid.labels(reason=reason)
-        for reason in DROP_REASONS:
-            self.dropped.labels(reason=reason)
+        for invalid in REASONS:
+            self.invalid.labels(reason=invalid)
+        for dropped in DROP_REASONS:
+            self.dropped.labels(reason=dropped)
