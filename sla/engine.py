@@ -16,6 +16,7 @@ for levels that fell due before an event, from :meth:`SlaEngine.apply` just befo
 from __future__ import annotations
 
 import bisect
+import math
 import sys
 import zlib
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from events.model import Author, Event, EventType
 from sla.calendar import add_counted
 from sla.policy import BREACH, CLOCKS, CRITICAL, Level, PolicySet
 from sla.signals import ClockOutcome, ConversationRef, SignalKind, SlaSignal
-from sla.state import OUTCOME, STOPPED, ConversationSla, Core, Record, Run
+from sla.state import OUTCOME, STOPPED, ConversationSla, Core, Record, Run, emitted_key
 from sla.transitions import Stop, apply_record, counted_at, policy_of
 
 _KINDS = {1: SignalKind.WARNING, 2: SignalKind.BREACH, 3: SignalKind.CRITICAL}
@@ -105,6 +106,7 @@ class SlaEngine:
             log.insert(bisect.bisect_right(log, (ts, rec[1]), key=_order), rec)
             assert state.base is not None  # noqa: S101 - a non-empty log always has its base
             state.core = state.base.copy()
+            state.due = None
             for old in log:
                 self._step(state, old, fired_at, step)
         state.watermark = fired_at
@@ -113,6 +115,7 @@ class SlaEngine:
 
     def _step(self, state: ConversationSla, rec: Record, fired_at: float, step: SlaStep) -> None:
         self._fire(state, rec[0], fired_at, step.signals)
+        state.due = None
         for stop in apply_record(state.core, rec, self.policies):
             self._stopped(state, stop, fired_at, step)
 
@@ -133,18 +136,23 @@ class SlaEngine:
 
     def next_due(self, state: ConversationSla) -> datetime | None:
         """When the next level of a running clock falls due (possibly already past)."""
-        best: float | None = None
+        due = self._next_due_ts(state)
+        return None if due == math.inf else _dt(due)
+
+    def _next_due_ts(self, state: ConversationSla) -> float:
+        if state.due is not None:
+            return state.due
+        best = math.inf
         core = state.core
         for index, run in enumerate(core.runs()):
             if run is None or run.resumed is None:
                 continue
             for level in self._levels(core, index, run):
                 if (index, run.cycle, level.name) not in state.emitted:
-                    due = self._due(core, index, run, level)
-                    if best is None or due < best:
-                        best = due
+                    best = min(best, self._due(core, index, run, level))
                     break
-        return None if best is None else _dt(best)
+        state.due = best
+        return best
 
     def _levels(self, core: Core, index: int, run: Run) -> tuple[Level, ...]:
         return policy_of(self.policies, core, index, run)[1].levels
@@ -157,6 +165,9 @@ class SlaEngine:
         return add_counted(policy.calendar, run.resumed, level.seconds - run.acc)
 
     def _fire(self, state: ConversationSla, upto: float, fired_at: float, out: list[SlaSignal]) -> None:
+        if self._next_due_ts(state) > upto:
+            return
+        state.due = None
         core = state.core
         due: list[tuple[float, int, int, Level]] = []
         for index, run in enumerate(core.runs()):
@@ -176,7 +187,7 @@ class SlaEngine:
             run = core.runs()[index]
             assert run is not None  # noqa: S101
             policy, clock_policy = policy_of(self.policies, core, index, run)
-            state.emitted = (*state.emitted, (index, run.cycle, level.name))
+            state.emitted = (*state.emitted, emitted_key(index, run.cycle, level.name))
             out.append(
                 SlaSignal(
                     kind=_KINDS[level.rank],
@@ -199,7 +210,7 @@ class SlaEngine:
         ref = self.ref(state)
         assert run.stopped is not None  # noqa: S101
         if answered and (index, run.cycle, OUTCOME) not in state.emitted:
-            state.emitted = (*state.emitted, (index, run.cycle, OUTCOME))
+            state.emitted = (*state.emitted, emitted_key(index, run.cycle, OUTCOME))
             step.outcomes.append(
                 ClockOutcome(
                     conversation=ref,
@@ -216,7 +227,7 @@ class SlaEngine:
         fired = [e[2] for e in state.emitted if e[:2] == mine and e[2] not in (OUTCOME, STOPPED)]
         if not fired or (index, run.cycle, STOPPED) in state.emitted:
             return
-        state.emitted = (*state.emitted, (index, run.cycle, STOPPED))
+        state.emitted = (*state.emitted, emitted_key(index, run.cycle, STOPPED))
         highest = CRITICAL if CRITICAL in fired else BREACH if BREACH in fired else fired[-1]
         step.signals.append(
             SlaSignal(

@@ -25,6 +25,15 @@ Record = tuple[float, int, str, str, str | None, str | None, str | None, str | N
 Emitted = tuple[int, int, str]
 OUTCOME = "outcome"
 STOPPED = "stopped"
+_KEYS: dict[Emitted, Emitted] = {}
+
+
+def emitted_key(index: int, cycle: int, level: str) -> Emitted:
+    """One shared tuple per distinct key, so that emitted records cost a pointer per state."""
+    key = (index, cycle, level)
+    if len(_KEYS) < 100_000:
+        return _KEYS.setdefault(key, key)
+    return _KEYS.get(key, key)
 
 
 class Run:
@@ -121,7 +130,7 @@ class Core:
 class ConversationSla:
     """The SLA state of one conversation, as stored in a table (see :meth:`to_dict`)."""
 
-    __slots__ = ("conversation_id", "core", "base", "log", "watermark", "emitted")
+    __slots__ = ("conversation_id", "core", "base", "log", "watermark", "emitted", "due")
 
     def __init__(self, conversation_id: str, core: Core) -> None:
         self.conversation_id = conversation_id
@@ -130,6 +139,7 @@ class ConversationSla:
         self.log: list[Record] | None = None  # events within the lateness horizon, event-time order
         self.watermark = float("-inf")  # the latest event or advance time seen
         self.emitted: tuple[Emitted, ...] = ()
+        self.due: float | None = None  # cache of the next due time (inf: none); None: unknown
 
     @property
     def finished(self) -> bool:
@@ -161,7 +171,7 @@ class ConversationSla:
         state.base = Core.from_list(data["base"]) if data["base"] is not None else None
         if data["log"]:
             state.log = [_record(item) for item in data["log"]]
-        state.emitted = tuple((int(i), int(c), str(level)) for i, c, level in data["em"])
+        state.emitted = tuple(emitted_key(int(i), int(c), str(level)) for i, c, level in data["em"])
         return state
 
 
