@@ -165,9 +165,11 @@ def sentiment() -> Json:
                 f"{agg('channel', 'rate', classified)}", "{{channel}} {{label}}")],
             "Share of customer messages per sentiment label, per channel.",
             unit="percentunit", minimum=0, maximum=1),
-        panel("timeseries", "Mean sentiment score per channel",
-            [target(mean("channel", "supportwatch_sentiment_score", (CH,)), "{{channel}}")],
-            "Mean classifier score of customer messages, -1 (negative) to 1 (positive).",
+        panel("timeseries", "Sentiment score per channel",
+            [target(quantile(q, "channel", "supportwatch_sentiment_score", CH), f"{{{{channel}}}} p{q * 100:g}")
+             for q in (0.25, 0.5)],
+            "Median and lower quartile of the classifier score of customer messages, -1 (negative) to 1 "
+            "(positive). The histogram has negative buckets, so it exports no _sum for a mean.",
             minimum=-1, maximum=1, thresholds=[("red", None), ("orange", -0.2), ("green", 0.2)],
             threshold_lines=True),
         panel("stat", "Detractor alerts in range",

@@ -57,7 +57,8 @@ TARGET_LABELS = frozenset({"job", "instance"})
 # matches series without the label. Waiting for the lead to add `team` (see the observability report).
 PENDING_LABELS = frozenset({"team"})
 
-HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
+# prometheus-client exports no _sum for a histogram with negative buckets (OpenMetrics).
+SIGNED_HISTOGRAMS = frozenset({"supportwatch_sentiment_score"})
 
 
 def series_names() -> dict[str, frozenset[str]]:
@@ -66,8 +67,9 @@ def series_names() -> dict[str, frozenset[str]]:
     for name, (kind, labels) in METRICS.items():
         if kind == HISTOGRAM:
             names[f"{name}_bucket"] = labels | {"le"}
-            names[f"{name}_sum"] = labels
             names[f"{name}_count"] = labels
+            if name not in SIGNED_HISTOGRAMS:
+                names[f"{name}_sum"] = labels
         else:
             names[name] = labels
     return names
