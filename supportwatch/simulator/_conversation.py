@@ -69,6 +69,7 @@ class _Script:
 
     def add(self, at: datetime, kind: str, **fields: Any) -> None:
         rng = self.rng
+        at = at.replace(microsecond=at.microsecond // 1000 * 1000)  # what the wire format carries
         body: dict[str, Any] = {
             "event_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             "conversation_id": self.conversation_id,

@@ -61,7 +61,7 @@ def test_binary_is_found_in_the_installed_package() -> None:
 
 def test_missing_package_gives_an_install_hint(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(broker_module, "find_spec", lambda name: None)
-    with pytest.raises(BrokerError, match=r"pip install 'supportwatch\[broker\]'"):
+    with pytest.raises(BrokerError, match=r"pip install 'supportwatch\[embedded\]'"):
         broker_binary()
 
 
