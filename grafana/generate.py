@@ -64,14 +64,6 @@ def quantile(q: float, labels: str, histogram: str, *matchers: str) -> str:
     return f"histogram_quantile({q}, {agg(by, 'rate', sel(histogram + '_bucket', *matchers))})"
 
 
-def _window_compliance(clock: str) -> str:
-    matchers = (f'clock="{clock}"', 'window="1h"', CH)
-    responses = sel("supportwatch_window_responses", *matchers)
-    ratio = sel("supportwatch_window_within_target_ratio", *matchers)
-    # each worker reports its own conversations: weight its ratio by its responses
-    return f"sum by (channel) ({responses} * {ratio}) / sum by (channel) ({responses})"
-
-
 def _first_reply_panels() -> list[Json]:
     """One panel per channel: p50/p90 against the shipped default policy's target and critical lines."""
     policies = load_policies()
@@ -100,8 +92,10 @@ def sla_overview() -> Json:
     panels = [
         row("Now"),
         panel("stat", "First-reply compliance, last hour",
-            [target(_window_compliance("first_reply"), "{{channel}}")],
-            "Share of first replies within target in the last hour, per channel.",
+            [target(sel("channel_clock:supportwatch_sla_compliance:ratio_rate1h", 'clock="first_reply"', CH),
+                    "{{channel}}")],
+            "Share of first replies within target in the last hour, per channel (the figure the "
+            "compliance alert watches).",
             unit="percentunit", thresholds=COMPLIANCE, width=8),
         panel("bargauge", "Oldest waiting customer",
             [target(f"time() - min by (channel) ({oldest} > 0)", "{{channel}}")],
