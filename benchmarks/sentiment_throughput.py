@@ -87,7 +87,7 @@ def main() -> None:
 
     from transformers import pipeline
 
-    naive = pipeline("sentiment-analysis", model=str(SHIPPED["torch"]), device="cpu")
+    naive = pipeline("sentiment-analysis", model=str(SHIPPED["torch"]), device="cpu", dtype=torch.float32)
     subset = texts[: args.naive_limit]
     naive_row = measure("naive transformers.pipeline loop, L6 reference fp32", "pipeline",
                         lambda batch: [str(naive(t)[0]["label"]).lower() for t in batch],

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from events.model import SurveyKind
 from mood import MoodRules, MoodState, MoodTracker
-from tests.mood.conftest import at, sentiment
+from tests.mood.helpers import at, sentiment
 
 
 def test_empty_state_round_trips() -> None:

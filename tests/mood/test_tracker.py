@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from events.model import SurveyKind
 from mood import DetractorReason, MoodRules, MoodState, MoodTracker, NaiveTimeError
-from tests.mood.conftest import at, sentiment
+from tests.mood.helpers import at, sentiment
 
 
 def feed(tracker: MoodTracker, scores: list[float]) -> tuple[MoodState, list[DetractorReason]]:
