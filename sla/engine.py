@@ -15,23 +15,24 @@ for levels that fell due before an event, from :meth:`SlaEngine.apply` just befo
 
 from __future__ import annotations
 
-import bisect
 import math
-import sys
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from events.model import Author, Event, EventType
-from sla.calendar import add_counted
+from sla import log as buffer
+from sla.log import Record
+from sla.plans import Plans
 from sla.policy import BREACH, CLOCKS, CRITICAL, Level, PolicySet
 from sla.signals import ClockOutcome, ConversationRef, SignalKind, SlaSignal
-from sla.state import OUTCOME, STOPPED, ConversationSla, Core, Record, Run, emitted_key
-from sla.transitions import Stop, apply_record, counted_at, policy_of
+from sla.state import OUTCOME, STOPPED, ConversationSla, Core, emitted_key
+from sla.transitions import Stop, apply_record
 
 _KINDS = {1: SignalKind.WARNING, 2: SignalKind.BREACH, 3: SignalKind.CRITICAL}
 _AUTHOR_ACTIONS = {Author.CUSTOMER: "c", Author.AGENT: "a", Author.BOT: "b"}
+_INF = math.inf
 
 
 @dataclass(slots=True)
@@ -50,25 +51,19 @@ def _iso(ts: float | None) -> str | None:
     return None if ts is None else _dt(ts).isoformat()
 
 
-def _order(rec: Record) -> tuple[float, int]:
-    """Events are applied by event time; equal times by event-id hash, so arrival order never matters."""
-    return (rec[0], rec[1])
-
-
 def to_record(event: Event) -> Record:
-    """The compact form of an event kept in the log (interned team and agent ids)."""
-    if event.type is EventType.MESSAGE:
+    """The compact form of an event kept in the log (interned strings, shared attributes)."""
+    kind = event.type
+    if kind is EventType.MESSAGE:
         action = _AUTHOR_ACTIONS.get(event.author, "") if event.author is not None else ""
-    elif event.type is EventType.STATUS and event.status is not None:
+    elif kind is EventType.STATUS and event.status is not None:
         action = event.status.value
     else:
         action = ""
     priority = event.priority.value if "priority" in event.model_fields_set else None
-    team = sys.intern(event.team) if event.team is not None else None
-    agent = sys.intern(event.agent_id) if event.agent_id is not None else None
-    key = zlib.crc32(event.event_id.encode("utf-8"))
-    ts = event.occurred_at.timestamp()
-    return (ts, key, action, event.channel.value, priority, team, agent, event.customer_id)
+    key = zlib.crc32(event.event_id.encode("utf-8"))  # orders equal times; finds duplicates
+    return buffer.record(event.occurred_at.timestamp(), key, action, event.channel.value, priority, event.team,
+                         event.agent_id, event.customer_id)
 
 
 class SlaEngine:
@@ -79,6 +74,7 @@ class SlaEngine:
         self, policies: PolicySet, lateness: timedelta = timedelta(seconds=60), compact_after: int = 8
     ) -> None:
         self.policies = policies
+        self.plans = Plans(policies)
         self.lateness = lateness.total_seconds()
         self.compact_after = compact_after
 
@@ -87,36 +83,49 @@ class SlaEngine:
         rec = to_record(event)
         ts = rec[0]
         if state is None:
-            state = ConversationSla(event.conversation_id, Core(rec[3]))
+            state = ConversationSla(event.conversation_id, Core(rec[2][1]))
         elif ts < state.watermark - self.lateness:
             return SlaStep(state, dropped="late")
         log = state.log
-        if log and any(old[1] == rec[1] and old[0] == ts for old in log):
-            return SlaStep(state, dropped="duplicate")
-        step = SlaStep(state)
-        fired_at = max(state.watermark, ts)
-        if not log:
+        watermark = state.watermark
+        fired_at = ts if ts > watermark else watermark
+        if log and buffer.precedes_last(log, ts, rec[1]):
+            return self._reorder(state, rec, fired_at)
+        if log and log[-buffer.STRIDE] >= fired_at - self.lateness:
+            state.log = log + rec
+            if len(log) >= self.compact_after * buffer.STRIDE:
+                self._compact(state, fired_at)
+        else:  # nothing buffered can be preceded any more: the core so far is the new base
             state.base = state.core.copy()
-            state.log = [rec]
-            self._step(state, rec, fired_at, step)
-        elif (ts, rec[1]) >= (log[-1][0], log[-1][1]):
-            log.append(rec)
-            self._step(state, rec, fired_at, step)
-        else:
-            log.insert(bisect.bisect_right(log, (ts, rec[1]), key=_order), rec)
-            assert state.base is not None  # noqa: S101 - a non-empty log always has its base
-            state.core = state.base.copy()
-            state.due = None
-            for old in log:
-                self._step(state, old, fired_at, step)
+            state.log = rec
+        step = SlaStep(state)
+        self._step(state, rec, fired_at, step)
+        state.watermark = fired_at
+        return step
+
+    def _reorder(self, state: ConversationSla, rec: Record, fired_at: float) -> SlaStep:
+        """An event that precedes buffered ones: insert it and re-apply the log from its base."""
+        log = state.log
+        assert log is not None and state.base is not None  # noqa: S101 - a non-empty log has its base
+        if buffer.contains(log, rec[0], rec[1]):
+            return SlaStep(state, dropped="duplicate")
+        state.log = log = buffer.insert(log, rec)
+        step = SlaStep(state)
+        state.core = state.base.copy()
+        state.due = None
+        for old in buffer.records(log):
+            self._step(state, old, fired_at, step)
         state.watermark = fired_at
         self._compact(state)
         return step
 
     def _step(self, state: ConversationSla, rec: Record, fired_at: float, step: SlaStep) -> None:
-        self._fire(state, rec[0], fired_at, step.signals)
+        ts = rec[0]
+        if self._next_due_ts(state) <= ts:
+            self._fire(state, ts, fired_at, step)
         state.due = None
-        for stop in apply_record(state.core, rec, self.policies):
+        stops = apply_record(state.core, rec, self.plans)
+        for stop in stops:
             self._stopped(state, stop, fired_at, step)
 
     # --- time --------------------------------------------------------------------------------
@@ -130,63 +139,67 @@ class SlaEngine:
         """
         ts = now.timestamp()
         step = SlaStep(state)
-        self._fire(state, ts, ts, step.signals)
-        self._compact(state, max(state.watermark, ts))
+        if self._next_due_ts(state) <= ts:
+            self._fire(state, ts, ts, step)
+        if state.log:
+            self._compact(state, max(state.watermark, ts))
         return step
 
     def next_due(self, state: ConversationSla) -> datetime | None:
         """When the next level of a running clock falls due (possibly already past)."""
         due = self._next_due_ts(state)
-        return None if due == math.inf else _dt(due)
+        return None if due == _INF else _dt(due)
 
     def _next_due_ts(self, state: ConversationSla) -> float:
-        if state.due is not None:
-            return state.due
-        best = math.inf
+        due = state.due
+        if due is not None:
+            return due
+        best = _INF
         core = state.core
-        for index, run in enumerate(core.runs()):
+        emitted = state.emitted
+        for index, run in enumerate((core.first, core.next, core.resolution)):
             if run is None or run.resumed is None:
                 continue
-            for level in self._levels(core, index, run):
-                if (index, run.cycle, level.name) not in state.emitted:
-                    best = min(best, self._due(core, index, run, level))
-                    break
+            plan = self.plans.of(core, index, run)
+            for level in plan.levels:
+                if emitted and (index, run.cycle, level.name) in emitted:
+                    continue
+                at = plan.due(run, level.seconds)
+                if at < best:
+                    best = at
+                break
         state.due = best
         return best
 
-    def _levels(self, core: Core, index: int, run: Run) -> tuple[Level, ...]:
-        return policy_of(self.policies, core, index, run)[1].levels
-
-    def _due(self, core: Core, index: int, run: Run, level: Level) -> float:
-        assert run.resumed is not None  # noqa: S101 - only running clocks have due times
-        if level.seconds <= run.acc:
-            return run.resumed
-        policy, _ = policy_of(self.policies, core, index, run)
-        return add_counted(policy.calendar, run.resumed, level.seconds - run.acc)
-
-    def _fire(self, state: ConversationSla, upto: float, fired_at: float, out: list[SlaSignal]) -> None:
-        if self._next_due_ts(state) > upto:
-            return
+    def _fire(self, state: ConversationSla, upto: float, fired_at: float, step: SlaStep) -> None:
+        """Emit every unemitted level due at or before ``upto`` (the caller checked the next due)."""
         state.due = None
         core = state.core
+        emitted = state.emitted
         due: list[tuple[float, int, int, Level]] = []
-        for index, run in enumerate(core.runs()):
+        for index, run in enumerate((core.first, core.next, core.resolution)):
             if run is None or run.resumed is None:
                 continue
-            for level in self._levels(core, index, run):
-                if (index, run.cycle, level.name) in state.emitted:
+            plan = self.plans.of(core, index, run)
+            for level in plan.levels:
+                if emitted and (index, run.cycle, level.name) in emitted:
                     continue
-                at = self._due(core, index, run, level)
+                at = plan.due(run, level.seconds)
                 if at > upto:
                     break
                 due.append((at, level.rank, index, level))
         if not due:
             return
+        if len(due) > 1:
+            due.sort(key=lambda d: (d[0], d[1], d[2]))
         ref = self.ref(state)
-        for at, _, index, level in sorted(due, key=lambda d: (d[0], d[1], d[2])):
-            run = core.runs()[index]
+        fired = _dt(fired_at)
+        out = step.signals
+        runs = core.runs()
+        for at, _, index, level in due:
+            run = runs[index]
             assert run is not None  # noqa: S101
-            policy, clock_policy = policy_of(self.policies, core, index, run)
+            plan = self.plans.of(core, index, run)
             state.emitted = (*state.emitted, emitted_key(index, run.cycle, level.name))
             out.append(
                 SlaSignal(
@@ -194,40 +207,44 @@ class SlaEngine:
                     conversation=ref,
                     clock=CLOCKS[index],
                     level=level.name,
-                    policy=policy.name,
+                    policy=plan.policy.name,
                     cycle=run.cycle,
                     started_at=_dt(run.started),
                     due_at=_dt(at),
-                    fired_at=_dt(fired_at),
-                    target_seconds=clock_policy.target,
-                    elapsed_seconds=counted_at(self.policies, core, index, run, max(fired_at, at)),
+                    fired_at=fired,
+                    target_seconds=plan.clock.target,
+                    elapsed_seconds=plan.counted(run, fired_at if fired_at > at else at),
                 )
             )
 
     def _stopped(self, state: ConversationSla, stop: Stop, fired_at: float, step: SlaStep) -> None:
         index, run, answered = stop
-        policy, clock_policy = policy_of(self.policies, state.core, index, run)
+        cycle = run.cycle
+        mine = [e[2] for e in state.emitted if e[0] == index and e[1] == cycle]
+        fired = [name for name in mine if name not in (OUTCOME, STOPPED)]
+        with_outcome = answered and OUTCOME not in mine
+        if not with_outcome and (not fired or STOPPED in mine):
+            return
+        plan = self.plans.of(state.core, index, run)
         ref = self.ref(state)
         assert run.stopped is not None  # noqa: S101
-        if answered and (index, run.cycle, OUTCOME) not in state.emitted:
-            state.emitted = (*state.emitted, emitted_key(index, run.cycle, OUTCOME))
+        if with_outcome:
+            state.emitted = (*state.emitted, emitted_key(index, cycle, OUTCOME))
             step.outcomes.append(
                 ClockOutcome(
                     conversation=ref,
                     clock=CLOCKS[index],
-                    policy=policy.name,
+                    policy=plan.policy.name,
                     started_at=_dt(run.started),
                     stopped_at=_dt(run.stopped),
                     elapsed_seconds=run.acc,
-                    target_seconds=clock_policy.target,
-                    critical_seconds=clock_policy.critical,
+                    target_seconds=plan.clock.target,
+                    critical_seconds=plan.clock.critical,
                 )
             )
-        mine = (index, run.cycle)
-        fired = [e[2] for e in state.emitted if e[:2] == mine and e[2] not in (OUTCOME, STOPPED)]
-        if not fired or (index, run.cycle, STOPPED) in state.emitted:
+        if not fired or STOPPED in mine:
             return
-        state.emitted = (*state.emitted, emitted_key(index, run.cycle, STOPPED))
+        state.emitted = (*state.emitted, emitted_key(index, cycle, STOPPED))
         highest = CRITICAL if CRITICAL in fired else BREACH if BREACH in fired else fired[-1]
         step.signals.append(
             SlaSignal(
@@ -235,12 +252,12 @@ class SlaEngine:
                 conversation=ref,
                 clock=CLOCKS[index],
                 level=highest,
-                policy=policy.name,
-                cycle=run.cycle,
+                policy=plan.policy.name,
+                cycle=cycle,
                 started_at=_dt(run.started),
                 due_at=_dt(run.stopped),
                 fired_at=_dt(fired_at),
-                target_seconds=clock_policy.target,
+                target_seconds=plan.clock.target,
                 elapsed_seconds=run.acc,
             )
         )
@@ -253,16 +270,16 @@ class SlaEngine:
         if not log:
             return
         horizon = (state.watermark if upto is None else upto) - self.lateness
-        if log[-1][0] < horizon:
+        if log[-buffer.STRIDE] < horizon:
             state.log = state.base = None
             latest = {(i, run.cycle) for i, run in enumerate(state.core.runs()) if run is not None}
             state.emitted = tuple(e for e in state.emitted if (e[0], e[1]) in latest)
-        elif len(log) > self.compact_after and log[0][0] < horizon:
+        elif buffer.size(log) > self.compact_after and log[0] < horizon:
             assert state.base is not None  # noqa: S101
-            n = bisect.bisect_left(log, horizon, key=lambda r: r[0])
-            for rec in log[:n]:
-                apply_record(state.base, rec, self.policies)
-            del log[:n]
+            n = buffer.older_than(log, horizon)
+            for rec in buffer.records(log[: n * buffer.STRIDE]):
+                apply_record(state.base, rec, self.plans)
+            state.log = log[n * buffer.STRIDE :]
 
     def ref(self, state: ConversationSla) -> ConversationRef:
         core = state.core
@@ -279,12 +296,13 @@ class SlaEngine:
         for index, run in enumerate(core.runs()):
             if run is None:
                 continue
-            policy, clock_policy = policy_of(self.policies, core, index, run)
+            plan = self.plans.of(core, index, run)
+            policy, clock_policy = plan.policy, plan.clock
             levels = [
                 {
                     "level": level.name,
                     "threshold_seconds": level.seconds,
-                    "due_at": _iso(self._due(core, index, run, level)) if run.resumed is not None else None,
+                    "due_at": _iso(plan.due(run, level.seconds)) if run.resumed is not None else None,
                     "fired": (index, run.cycle, level.name) in state.emitted,
                 }
                 for level in clock_policy.levels
@@ -298,7 +316,7 @@ class SlaEngine:
                     "state": run.state,
                     "started_at": _iso(run.started),
                     "stopped_at": _iso(run.stopped),
-                    "counted_seconds": counted_at(self.policies, core, index, run, ts),
+                    "counted_seconds": plan.counted(run, ts),
                     "target_seconds": clock_policy.target,
                     "critical_seconds": clock_policy.critical,
                     "levels": levels,
@@ -314,7 +332,7 @@ class SlaEngine:
             "customer_id": core.customer_id,
             "status": core.status,
             "watermark": _iso(state.watermark) if state.watermark != float("-inf") else None,
-            "buffered_events": len(state.log or ()),
+            "buffered_events": buffer.size(state.log),
             "next_due": next_due.isoformat() if next_due is not None else None,
             "clocks": clocks,
         }

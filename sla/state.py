@@ -1,7 +1,8 @@
-"""One conversation's SLA state, kept compact (``__slots__``, epoch-second floats, short hashes)
-so that a worker can hold hundreds of thousands of open conversations.
+"""One conversation's SLA state, kept compact (``__slots__``, epoch-second floats, short hashes,
+shared immutable parts) so that a worker can hold hundreds of thousands of open conversations.
 
-* :class:`Run` - one cycle of one clock (running, paused or stopped);
+* :class:`Run` - one cycle of one clock (running, paused or stopped). Runs are never changed once
+  made (a change makes a new one), so a copy of a core shares them;
 * :class:`Core` - what the events so far imply: conversation fields, status, the latest run of
   each clock. It is a pure function of the events applied, in event-time order;
 * :class:`ConversationSla` - the core plus the out-of-order machinery (the events still within
@@ -11,16 +12,15 @@ so that a worker can hold hundreds of thousands of open conversations.
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
 from sla.exceptions import StateError
+from sla.log import Log, from_lists, to_lists
 
 FORMAT = 1
 RUN_SLOTS = ("first", "next", "resolution")  # Core attribute per clock, in sla.policy.CLOCKS order
 
-# A buffered event: (ts, id hash, action, channel, priority or None, team, agent_id, customer_id).
-# action: "c"/"a"/"b" customer, agent, bot message; a status value; "" for anything else.
-Record = tuple[float, int, str, str, str | None, str | None, str | None, str | None]
 # Something already emitted for a clock cycle: (clock index, cycle, level name or OUTCOME/STOPPED).
 Emitted = tuple[int, int, str]
 OUTCOME = "outcome"
@@ -37,7 +37,8 @@ def emitted_key(index: int, cycle: int, level: str) -> Emitted:
 
 
 class Run:
-    """One cycle of a clock. Counted seconds = ``acc`` + counted time since ``resumed``."""
+    """One cycle of a clock. Counted seconds = ``acc`` + counted time since ``resumed``.
+    Treated as immutable: the engine replaces a run instead of changing it."""
 
     __slots__ = ("policy", "cycle", "started", "acc", "resumed", "stopped")
 
@@ -72,9 +73,6 @@ class Run:
             return "stopped"
         return "running" if self.resumed is not None else "paused"
 
-    def copy(self) -> Run:
-        return Run(self.policy, self.cycle, self.started, self.acc, self.resumed, self.stopped)
-
     def to_list(self) -> list[Any]:
         return [self.policy, self.cycle, self.started, self.acc, self.resumed, self.stopped]
 
@@ -82,7 +80,7 @@ class Run:
     def from_list(cls, data: list[Any]) -> Run:
         policy, cycle, started, acc, resumed, stopped = data
         resumed, stopped = _opt_float(resumed), _opt_float(stopped)
-        return cls(str(policy), int(cycle), float(started), float(acc), resumed, stopped)
+        return cls(sys.intern(str(policy)), int(cycle), float(started), float(acc), resumed, stopped)
 
 
 class Core:
@@ -104,12 +102,11 @@ class Core:
         return (self.first, self.next, self.resolution)
 
     def copy(self) -> Core:
+        """A copy sharing the (immutable) runs."""
         other = Core(self.channel, self.priority)
         other.team, other.agent_id, other.customer_id = self.team, self.agent_id, self.customer_id
         other.status, other.replied = self.status, self.replied
-        other.first = self.first.copy() if self.first is not None else None
-        other.next = self.next.copy() if self.next is not None else None
-        other.resolution = self.resolution.copy() if self.resolution is not None else None
+        other.first, other.next, other.resolution = self.first, self.next, self.resolution
         return other
 
     def to_list(self) -> list[Any]:
@@ -120,9 +117,9 @@ class Core:
     @classmethod
     def from_list(cls, data: list[Any]) -> Core:
         channel, priority, team, agent_id, customer_id, status, replied, *runs = data
-        core = cls(channel, priority)
-        core.team, core.agent_id, core.customer_id = team, agent_id, customer_id
-        core.status, core.replied = status, bool(replied)
+        core = cls(sys.intern(channel), sys.intern(priority))
+        core.team, core.agent_id, core.customer_id = _opt_intern(team), _opt_intern(agent_id), customer_id
+        core.status, core.replied = _opt_intern(status), bool(replied)
         core.first, core.next, core.resolution = (Run.from_list(r) if r is not None else None for r in runs)
         return core
 
@@ -136,7 +133,7 @@ class ConversationSla:
         self.conversation_id = conversation_id
         self.core = core
         self.base: Core | None = None  # the core before log[0]; None when the log is empty
-        self.log: list[Record] | None = None  # events within the lateness horizon, event-time order
+        self.log: Log | None = None  # events within the lateness horizon (see sla.log)
         self.watermark = float("-inf")  # the latest event or advance time seen
         self.emitted: tuple[Emitted, ...] = ()
         self.due: float | None = None  # cache of the next due time (inf: none); None: unknown
@@ -158,7 +155,7 @@ class ConversationSla:
             "w": self.watermark if self.watermark != float("-inf") else None,
             "core": self.core.to_list(),
             "base": self.base.to_list() if self.base is not None else None,
-            "log": [list(rec) for rec in self.log] if self.log else None,
+            "log": to_lists(self.log) if self.log else None,
             "em": [list(item) for item in self.emitted],
         }
 
@@ -170,14 +167,13 @@ class ConversationSla:
         state.watermark = float(data["w"]) if data["w"] is not None else float("-inf")
         state.base = Core.from_list(data["base"]) if data["base"] is not None else None
         if data["log"]:
-            state.log = [_record(item) for item in data["log"]]
+            state.log = from_lists(data["log"])
         state.emitted = tuple(emitted_key(int(i), int(c), str(level)) for i, c, level in data["em"])
         return state
 
 
-def _record(item: list[Any]) -> Record:
-    ts, key, action, channel, priority, team, agent_id, customer_id = item
-    return (float(ts), int(key), str(action), str(channel), priority, team, agent_id, customer_id)
+def _opt_intern(value: Any) -> str | None:
+    return None if value is None else sys.intern(str(value))
 
 
 def _opt_float(value: Any) -> float | None:

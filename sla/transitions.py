@@ -1,5 +1,5 @@
 """What one event does to a conversation's clocks: the SLA semantics, as a pure function of the
-:class:`~sla.state.Core` and a buffered event :data:`~sla.state.Record`.
+:class:`~sla.state.Core` and a buffered event :data:`~sla.log.Record`.
 
 * first reply runs from the first customer message to the first agent message (a bot's only
   when the policy counts bot replies); next reply from each customer message that follows an
@@ -14,9 +14,9 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from sla.calendar import counted_between
-from sla.policy import CLOCKS, ClockPolicy, Policy, PolicySet
-from sla.state import Core, Record, Run
+from sla.log import Record
+from sla.plans import Plans
+from sla.state import Core, Run
 
 FIRST, NEXT, RESOLUTION = 0, 1, 2
 _STOP_STATUSES = ("solved", "closed")
@@ -31,26 +31,9 @@ class Stop(NamedTuple):
     answered: bool
 
 
-def policy_of(policies: PolicySet, core: Core, index: int, run: Run) -> tuple[Policy, ClockPolicy]:
-    """The policy a run counts under (re-matched if the configuration no longer has it)."""
-    clock = CLOCKS[index]
-    policy = policies.get(run.policy)
-    if policy is None or clock not in policy.clocks:
-        policy = policies.match(core.channel, core.priority, core.team, core.customer_id)[index]
-    return policy, policy.clocks[clock]
-
-
-def counted_at(policies: PolicySet, core: Core, index: int, run: Run, ts: float) -> float:
-    """Counted seconds of ``run`` at ``ts`` (at its stop when stopped)."""
-    if run.resumed is None:
-        return run.acc
-    policy, _ = policy_of(policies, core, index, run)
-    return run.acc + counted_between(policy.calendar, run.resumed, ts)
-
-
-def apply_record(core: Core, rec: Record, policies: PolicySet) -> list[Stop]:
+def apply_record(core: Core, rec: Record, plans: Plans) -> list[Stop]:
     """Apply one event (already in event-time order) to ``core``; returns the clocks it stopped."""
-    ts, _, action, channel, priority, team, agent_id, customer_id = rec
+    ts, _, (action, channel, priority, team), agent_id, customer_id = rec
     changed = channel != core.channel
     core.channel = channel
     if priority is not None and priority != core.priority:
@@ -62,96 +45,98 @@ def apply_record(core: Core, rec: Record, policies: PolicySet) -> list[Stop]:
     if agent_id is not None:
         core.agent_id = agent_id
     if changed:
-        _reevaluate(core, ts, policies)
+        _reevaluate(core, ts, plans)
     if action == "c":
-        _customer_message(core, ts, policies)
+        _customer_message(core, ts, plans)
     elif action == "a" or action == "b":
-        return _agent_message(core, ts, policies, bot=action == "b")
+        return _agent_message(core, ts, plans, bot=action == "b")
     elif action == "open":
         core.status = "open"
-        _sync_pauses(core, ts, policies)
-        if core.resolution is None or not core.resolution.active:
-            _start(core, RESOLUTION, ts, policies)
+        _sync_pauses(core, ts, plans)
+        if core.resolution is None or core.resolution.stopped is not None:
+            _start(core, RESOLUTION, ts, plans)
     elif action in _PAUSE_STATUSES:
         core.status = action
-        _sync_pauses(core, ts, policies)
+        _sync_pauses(core, ts, plans)
     elif action in _STOP_STATUSES:
         core.status = action
-        return _stop_all(core, ts, policies)
+        return _stop_all(core, ts, plans)
     return []
 
 
-def _customer_message(core: Core, ts: float, policies: PolicySet) -> None:
+def _customer_message(core: Core, ts: float, plans: Plans) -> None:
     if core.status != "open":
         core.status = "open"  # a customer reply reopens solved/closed and resumes paused clocks
-        _sync_pauses(core, ts, policies)
-    if core.resolution is None or not core.resolution.active:
-        _start(core, RESOLUTION, ts, policies)
-    waiting = (core.first is not None and core.first.active) or (core.next is not None and core.next.active)
+        _sync_pauses(core, ts, plans)
+    if core.resolution is None or core.resolution.stopped is not None:
+        _start(core, RESOLUTION, ts, plans)
+    first, following = core.first, core.next
+    waiting = (first is not None and first.stopped is None) or (following is not None and following.stopped is None)
     if not waiting:
-        _start(core, NEXT if core.replied else FIRST, ts, policies)
+        _start(core, NEXT if core.replied else FIRST, ts, plans)
 
 
-def _agent_message(core: Core, ts: float, policies: PolicySet, bot: bool) -> list[Stop]:
-    for index in (FIRST, NEXT):
-        run = core.first if index == FIRST else core.next
-        if run is None or not run.active:
+def _agent_message(core: Core, ts: float, plans: Plans, bot: bool) -> list[Stop]:
+    for index, run in ((FIRST, core.first), (NEXT, core.next)):
+        if run is None or run.stopped is not None:
             continue
-        if bot and not policy_of(policies, core, index, run)[0].count_bot_replies:
+        if bot and not plans.of(core, index, run).count_bot_replies:
             continue
-        _stop(core, index, run, ts, policies)
+        stopped = _stop(core, index, run, ts, plans)
         if index == FIRST:
             core.replied = True
-        return [Stop(index, run, True)]
+        return [Stop(index, stopped, True)]
     return []
 
 
-def _stop_all(core: Core, ts: float, policies: PolicySet) -> list[Stop]:
+def _stop_all(core: Core, ts: float, plans: Plans) -> list[Stop]:
     stops = []
     for index, run in enumerate(core.runs()):
-        if run is not None and run.active:
-            _stop(core, index, run, ts, policies)
-            stops.append(Stop(index, run, index == RESOLUTION))
+        if run is not None and run.stopped is None:
+            stops.append(Stop(index, _stop(core, index, run, ts, plans), index == RESOLUTION))
     return stops
 
 
-def _start(core: Core, index: int, ts: float, policies: PolicySet) -> None:
-    policy = policies.match(core.channel, core.priority, core.team, core.customer_id)[index]
+def _start(core: Core, index: int, ts: float, plans: Plans) -> None:
+    plan = plans.winner(core, index)
     previous = core.runs()[index]
-    run = Run(policy.name, previous.cycle + 1 if previous is not None else 1, ts, resumed=ts)
-    if core.status in policy.clocks[CLOCKS[index]].pause_on:
-        run.resumed = None
-    _set_run(core, index, run)
+    cycle = previous.cycle + 1 if previous is not None else 1
+    resumed = None if core.status in plan.pause_on else ts
+    _set_run(core, index, Run(plan.policy.name, cycle, ts, 0.0, resumed))
 
 
-def _stop(core: Core, index: int, run: Run, ts: float, policies: PolicySet) -> None:
-    run.acc = counted_at(policies, core, index, run, ts)
-    run.resumed = None
-    run.stopped = ts
+def _stop(core: Core, index: int, run: Run, ts: float, plans: Plans) -> Run:
+    acc = plans.of(core, index, run).counted(run, ts)
+    stopped = Run(run.policy, run.cycle, run.started, acc, None, ts)
+    _set_run(core, index, stopped)
+    return stopped
 
 
-def _sync_pauses(core: Core, ts: float, policies: PolicySet) -> None:
+def _sync_pauses(core: Core, ts: float, plans: Plans) -> None:
     for index, run in enumerate(core.runs()):
-        if run is None or not run.active:
+        if run is None or run.stopped is not None:
             continue
-        pause = core.status in policy_of(policies, core, index, run)[1].pause_on
+        plan = plans.of(core, index, run)
+        pause = core.status in plan.pause_on
         if pause and run.resumed is not None:
-            run.acc = counted_at(policies, core, index, run, ts)
-            run.resumed = None
+            _set_run(core, index, Run(run.policy, run.cycle, run.started, plan.counted(run, ts)))
         elif not pause and run.resumed is None:
-            run.resumed = ts
+            _set_run(core, index, Run(run.policy, run.cycle, run.started, run.acc, ts))
 
 
-def _reevaluate(core: Core, ts: float, policies: PolicySet) -> None:
-    winners = policies.match(core.channel, core.priority, core.team, core.customer_id)
+def _reevaluate(core: Core, ts: float, plans: Plans) -> None:
     for index, run in enumerate(core.runs()):
-        if run is None or not run.active or run.policy == winners[index].name:
+        if run is None or run.stopped is not None:
+            continue
+        name = plans.winner(core, index).policy.name
+        if run.policy == name:
             continue
         if run.resumed is not None:  # bank the time counted under the old policy's calendar
-            run.acc = counted_at(policies, core, index, run, ts)
-            run.resumed = ts
-        run.policy = winners[index].name
-    _sync_pauses(core, ts, policies)
+            acc = plans.of(core, index, run).counted(run, ts)
+            _set_run(core, index, Run(name, run.cycle, run.started, acc, ts))
+        else:
+            _set_run(core, index, Run(name, run.cycle, run.started, run.acc))
+    _sync_pauses(core, ts, plans)
 
 
 def _set_run(core: Core, index: int, run: Run) -> None:
