@@ -33,6 +33,7 @@ from sla.transitions import Stop, apply_record
 _KINDS = {1: SignalKind.WARNING, 2: SignalKind.BREACH, 3: SignalKind.CRITICAL}
 _AUTHOR_ACTIONS = {Author.CUSTOMER: "c", Author.AGENT: "a", Author.BOT: "b"}
 _INF = math.inf
+_MEMO_LIMIT = 4096
 
 
 @dataclass(slots=True)
@@ -77,6 +78,7 @@ class SlaEngine:
         self.plans = Plans(policies)
         self.lateness = lateness.total_seconds()
         self.compact_after = compact_after
+        self._datetimes: dict[float, datetime] = {}  # the same instants recur: starts, due and fire times
 
     # --- events ------------------------------------------------------------------------------
     def apply(self, state: ConversationSla | None, event: Event) -> SlaStep:
@@ -148,7 +150,7 @@ class SlaEngine:
     def next_due(self, state: ConversationSla) -> datetime | None:
         """When the next level of a running clock falls due (possibly already past)."""
         due = self._next_due_ts(state)
-        return None if due == _INF else _dt(due)
+        return None if due == _INF else self._dt(due)
 
     def _next_due_ts(self, state: ConversationSla) -> float:
         due = state.due
@@ -193,7 +195,7 @@ class SlaEngine:
         if len(due) > 1:
             due.sort(key=lambda d: (d[0], d[1], d[2]))
         ref = self.ref(state)
-        fired = _dt(fired_at)
+        fired = self._dt(fired_at)
         out = step.signals
         runs = core.runs()
         for at, _, index, level in due:
@@ -209,8 +211,8 @@ class SlaEngine:
                     level=level.name,
                     policy=plan.policy.name,
                     cycle=run.cycle,
-                    started_at=_dt(run.started),
-                    due_at=_dt(at),
+                    started_at=self._dt(run.started),
+                    due_at=self._dt(at),
                     fired_at=fired,
                     target_seconds=plan.clock.target,
                     elapsed_seconds=plan.counted(run, fired_at if fired_at > at else at),
@@ -235,8 +237,8 @@ class SlaEngine:
                     conversation=ref,
                     clock=CLOCKS[index],
                     policy=plan.policy.name,
-                    started_at=_dt(run.started),
-                    stopped_at=_dt(run.stopped),
+                    started_at=self._dt(run.started),
+                    stopped_at=self._dt(run.stopped),
                     elapsed_seconds=run.acc,
                     target_seconds=plan.clock.target,
                     critical_seconds=plan.clock.critical,
@@ -254,9 +256,9 @@ class SlaEngine:
                 level=highest,
                 policy=plan.policy.name,
                 cycle=cycle,
-                started_at=_dt(run.started),
-                due_at=_dt(run.stopped),
-                fired_at=_dt(fired_at),
+                started_at=self._dt(run.started),
+                due_at=self._dt(run.stopped),
+                fired_at=self._dt(fired_at),
                 target_seconds=plan.clock.target,
                 elapsed_seconds=run.acc,
             )
@@ -286,6 +288,15 @@ class SlaEngine:
         return ConversationRef(
             state.conversation_id, core.channel, core.priority, core.team, core.agent_id, core.customer_id
         )
+
+    def _dt(self, ts: float) -> datetime:
+        memo = self._datetimes
+        found = memo.get(ts)
+        if found is None:
+            if len(memo) >= _MEMO_LIMIT:
+                memo.clear()
+            found = memo[ts] = datetime.fromtimestamp(ts, UTC)
+        return found
 
     # --- inspection --------------------------------------------------------------------------
     def describe(self, state: ConversationSla, now: datetime) -> dict[str, Any]:
