@@ -98,7 +98,7 @@ class AlertDelivery:
         results = await self._call(lambda: self._submit_script(args=args)) if routes else []
         outcomes = [r.decode() if isinstance(r, bytes) else str(r) for r in results]
         if not outcomes or any(r != "duplicate" for r in outcomes):
-            self._metrics.raised.labels(alert.kind.value, alert.channel, alert.severity.value).inc()
+            self._metrics.raised.labels(alert.kind.value, alert.channel, alert.severity.value, alert.team or "").inc()
         for route, outcome in zip(routes, outcomes, strict=True):
             if outcome == "duplicate":
                 self._metrics.outcome(alert.kind, route.sink, "deduplicated")

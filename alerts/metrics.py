@@ -14,7 +14,7 @@ DELIVERY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 
 
 class AlertMetrics:
-    """``supportwatch_alerts_raised_total{kind,channel,severity}``,
+    """``supportwatch_alerts_raised_total{kind,channel,severity,team}``,
     ``supportwatch_alerts_total{kind,sink,outcome}``, ``supportwatch_alert_delivery_seconds{sink}``
     (from submit to the sink's acceptance) and ``supportwatch_alert_outbox_depth``."""
 
@@ -23,8 +23,8 @@ class AlertMetrics:
     ) -> None:
         self.raised = Counter(
             "supportwatch_alerts_raised_total",
-            "Alerts submitted for delivery, by kind, channel and severity",
-            ["kind", "channel", "severity"],
+            "Alerts submitted for delivery, by kind, channel, severity and team",
+            ["kind", "channel", "severity", "team"],
             registry=registry,
         )
         self.outcomes = Counter(
@@ -48,7 +48,7 @@ class AlertMetrics:
         sinks = tuple(sinks)
         for channel in channels:
             for kind, severity in SEVERITY_OF.items():
-                self.raised.labels(kind.value, channel, severity.value)
+                self.raised.labels(kind.value, channel, severity.value, "")
         for sink in sinks:
             self.latency.labels(sink)
             for kind in AlertKind:

@@ -32,7 +32,7 @@ class MoodMetrics:
     def __init__(self, registry: CollectorRegistry) -> None:
         self.detractors = Counter(
             "supportwatch_detractors_total", "Customers turned detractor, by channel and reason",
-            ["channel", "reason"], registry=registry)
+            ["channel", "reason", "team"], registry=registry)
         self.surveys = {
             kind: Histogram(f"supportwatch_{kind.value}_score", f"{kind.value.upper()} survey answers",
                             ["channel"], buckets=[float(b) for b in buckets], registry=registry)
@@ -43,7 +43,7 @@ class MoodMetrics:
             ["channel", "category"], registry=registry)
         for channel in Channel:
             for reason in DetractorReason:
-                self.detractors.labels(channel.value, reason.value)
+                self.detractors.labels(channel.value, reason.value, "")
             for histogram in self.surveys.values():
                 histogram.labels(channel.value)
             for category in NPS_CATEGORIES:
@@ -55,5 +55,5 @@ class MoodMetrics:
         if kind is SurveyKind.NPS:
             self.nps.labels(channel, nps_category(score)).inc()
 
-    def observe_detractor(self, channel: str, reason: DetractorReason | str) -> None:
-        self.detractors.labels(channel, DetractorReason(reason).value).inc()
+    def observe_detractor(self, channel: str, reason: DetractorReason | str, team: str | None = None) -> None:
+        self.detractors.labels(channel, DetractorReason(reason).value, team or "").inc()

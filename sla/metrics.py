@@ -32,7 +32,7 @@ class SlaMetrics:
             )
             for clock in CLOCKS
         }
-        labels = ["channel", "priority", "clock"]
+        labels = ["channel", "priority", "clock", "team"]  # team: a handful per deployment
         self.responses = Counter(
             "supportwatch_sla_responses",
             "Clocks that reached their goal, by whether they were within target",
@@ -55,18 +55,18 @@ class SlaMetrics:
                 for clock in CLOCKS:
                     self.durations[clock].labels(channel.value, priority.value)
                     for outcome in OUTCOMES:
-                        self.responses.labels(channel.value, priority.value, clock.value, outcome)
+                        self.responses.labels(channel.value, priority.value, clock.value, "", outcome)
                     for counter in self.fired.values():
-                        counter.labels(channel.value, priority.value, clock.value)
+                        counter.labels(channel.value, priority.value, clock.value, "")
 
     def observe_outcome(self, outcome: ClockOutcome) -> None:
         ref = outcome.conversation
         self.durations[outcome.clock].labels(ref.channel, ref.priority).observe(outcome.elapsed_seconds)
         result = OUTCOMES[0] if outcome.within_target else OUTCOMES[1]
-        self.responses.labels(ref.channel, ref.priority, outcome.clock.value, result).inc()
+        self.responses.labels(ref.channel, ref.priority, outcome.clock.value, ref.team or "", result).inc()
 
     def observe_signal(self, signal: SlaSignal) -> None:
         counter = self.fired.get(signal.kind)
         if counter is not None:  # STOPPED resolves alerts; it is not counted
             ref = signal.conversation
-            counter.labels(ref.channel, ref.priority, signal.clock.value).inc()
+            counter.labels(ref.channel, ref.priority, signal.clock.value, ref.team or "").inc()

@@ -98,11 +98,14 @@ class TrackStage:
             self._record_outcome(outcome)
         for signal in update.signals:
             self._sla.observe_signal(signal)
-        channel = record.sla.core.channel
+        channel, team = record.sla.core.channel, record.sla.core.team
         for detractor in update.detractors:
-            self._mood.observe_detractor(channel, detractor.reason.value)
+            self._mood.observe_detractor(channel, detractor.reason.value, team)
+        if update.survey is not None:
+            self._mood.observe_survey(channel, update.survey.kind, update.survey.score)
         if update.resolution is not None:
-            self._tracking.observe_resolution(update.resolution.channel, update.resolution.first_contact)
+            resolution = update.resolution
+            self._tracking.observe_resolution(resolution.channel, resolution.first_contact, resolution.team)
         await self.emit(update.alerts)
 
     async def emit(self, alerts: Iterable[Alert]) -> None:

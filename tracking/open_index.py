@@ -24,6 +24,7 @@ class OpenState(StrEnum):
 @dataclass(frozen=True, slots=True)
 class OpenEntry:
     channel: str
+    team: str
     state: OpenState
     waiting_since: float | None  # epoch seconds of the unanswered customer message
     clocks: frozenset[str]
@@ -32,7 +33,7 @@ class OpenEntry:
 class OpenConversations:
     def __init__(self) -> None:
         self._entries: dict[str, OpenEntry] = {}
-        self._states: Counter[tuple[str, OpenState]] = Counter()
+        self._states: Counter[tuple[str, str, OpenState]] = Counter()
         self._clocks: Counter[tuple[str, str]] = Counter()
         self._waiting: dict[str, list[tuple[float, str]]] = {}
 
@@ -43,13 +44,13 @@ class OpenConversations:
         """Record a conversation's current entry; None removes it (closed or evicted)."""
         old = self._entries.pop(conversation_id, None)
         if old is not None:
-            self._states[(old.channel, old.state)] -= 1
+            self._states[(old.channel, old.team, old.state)] -= 1
             for clock in old.clocks:
                 self._clocks[(old.channel, clock)] -= 1
         if entry is None:
             return
         self._entries[conversation_id] = entry
-        self._states[(entry.channel, entry.state)] += 1
+        self._states[(entry.channel, entry.team, entry.state)] += 1
         for clock in entry.clocks:
             self._clocks[(entry.channel, clock)] += 1
         if entry.waiting_since is not None and (old is None or old.waiting_since != entry.waiting_since):
@@ -62,7 +63,11 @@ class OpenConversations:
         self._waiting.clear()
 
     def count(self, channel: str, state: OpenState) -> int:
-        return self._states[(channel, state)]
+        return sum(n for (c, _, s), n in self._states.items() if c == channel and s == state)
+
+    def counts(self) -> list[tuple[str, str, OpenState, int]]:
+        """(channel, team, state, count) for every combination seen."""
+        return [(c, t, s, n) for (c, t, s), n in self._states.items()]
 
     def running(self, channel: str, clock: str) -> int:
         return self._clocks[(channel, clock)]
@@ -99,4 +104,4 @@ def open_entry(record: ConversationRecord) -> OpenEntry | None:
         state, since = OpenState.ANSWERED, None
     if not clocks and any(run is not None and run.active for run in runs):
         state = OpenState.PAUSED
-    return OpenEntry(core.channel, state, since, clocks)
+    return OpenEntry(core.channel, core.team or "", state, since, clocks)

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any
 
 from alerts import Alert, from_detractor, from_sla_signal
-from events import Author, Event, EventType, Status
+from events import Author, Event, EventType, Status, Survey
 from models.protocol import Sentiment
 from mood import MoodTracker
 from mood.signals import DetractorSignal
@@ -24,6 +24,7 @@ class Resolution:
     """A conversation solved for the first time; first contact when at most one agent reply came before."""
 
     channel: str
+    team: str | None
     first_contact: bool
 
 
@@ -35,6 +36,7 @@ class Update:
     outcomes: list[ClockOutcome] = field(default_factory=list)
     detractors: list[DetractorSignal] = field(default_factory=list)
     resolution: Resolution | None = None
+    survey: Survey | None = None  # a survey answer the event carried
     dropped: str | None = None
     next_due: datetime | None = None
 
@@ -69,7 +71,8 @@ class Tracker:
             record.agent_replies += 1
         elif event.type is EventType.STATUS and event.status is Status.SOLVED and not record.resolved_once:
             record.resolved_once = True
-            resolution = Resolution(event.channel.value, first_contact=record.agent_replies <= 1)
+            resolution = Resolution(event.channel.value, record.sla.core.team,
+                                    first_contact=record.agent_replies <= 1)
 
         ref = self._engine.ref(record.sla)
         alerts = self._sla_alerts(step)
@@ -77,6 +80,7 @@ class Tracker:
         return Update(
             record=record, alerts=alerts, signals=list(step.signals), outcomes=list(step.outcomes),
             detractors=detractors, resolution=resolution, next_due=self._engine.next_due(record.sla),
+            survey=event.survey if event.type is EventType.SURVEY else None,
         )
 
     def on_tick(self, record: ConversationRecord, now: datetime) -> Update:

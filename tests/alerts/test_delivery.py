@@ -112,7 +112,7 @@ async def test_warning_breach_resolved_each_notify_exactly_once(harness: Harness
     assert harness.count("sla_breach", "webhook", "deduplicated") == 2
     assert harness.count("sla_breach", "webhook", "delivered") == 2
     assert harness.count("resolved", "log", "delivered") == 1
-    raised = {"kind": "sla_breach", "channel": "email", "severity": "major"}
+    raised = {"kind": "sla_breach", "channel": "email", "severity": "major", "team": "billing"}
     assert harness.registry.get_sample_value("supportwatch_alerts_raised_total", raised) == 1
     assert harness.registry.get_sample_value("supportwatch_alert_delivery_seconds_count", {"sink": "webhook"}) == 5
     assert await harness.delivery.outbox_depth() == 0
@@ -230,7 +230,7 @@ def test_metrics_start_at_zero_for_known_label_sets() -> None:
     AlertMetrics(registry, sinks=["webhook"], channels=["chat"])
     labels = {"kind": "sla_breach", "sink": "webhook", "outcome": "delivered"}
     assert registry.get_sample_value("supportwatch_alerts_total", labels) == 0
-    raised = {"kind": "detractor", "channel": "chat", "severity": "major"}
+    raised = {"kind": "detractor", "channel": "chat", "severity": "major", "team": ""}
     assert registry.get_sample_value("supportwatch_alerts_raised_total", raised) == 0
     assert registry.get_sample_value("supportwatch_alert_outbox_depth") == 0
 

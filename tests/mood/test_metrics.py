@@ -11,7 +11,7 @@ def test_known_label_sets_start_at_zero() -> None:
     registry = CollectorRegistry()
     MoodMetrics(registry)
     assert registry.get_sample_value("supportwatch_detractors_total",
-                                     {"channel": "email", "reason": "ces"}) == 0
+                                     {"channel": "email", "reason": "ces", "team": ""}) == 0
     assert registry.get_sample_value("supportwatch_nps_responses_total",
                                      {"channel": "chat", "category": "promoter"}) == 0
     assert registry.get_sample_value("supportwatch_csat_score_count", {"channel": "phone"}) == 0
@@ -20,12 +20,15 @@ def test_known_label_sets_start_at_zero() -> None:
 def test_detractors_counted_by_channel_and_reason() -> None:
     registry = CollectorRegistry()
     metrics = MoodMetrics(registry)
-    metrics.observe_detractor("chat", DetractorReason.SENTIMENT_TURN)
+    metrics.observe_detractor("chat", DetractorReason.SENTIMENT_TURN, "billing")
+    metrics.observe_detractor("chat", "sentiment_turn", "billing")
     metrics.observe_detractor("chat", "sentiment_turn")
     assert registry.get_sample_value("supportwatch_detractors_total",
-                                     {"channel": "chat", "reason": "sentiment_turn"}) == 2
+                                     {"channel": "chat", "reason": "sentiment_turn", "team": "billing"}) == 2
     assert registry.get_sample_value("supportwatch_detractors_total",
-                                     {"channel": "email", "reason": "sentiment_turn"}) == 0
+                                     {"channel": "chat", "reason": "sentiment_turn", "team": ""}) == 1
+    assert registry.get_sample_value("supportwatch_detractors_total",
+                                     {"channel": "email", "reason": "sentiment_turn", "team": ""}) == 0
 
 
 def test_survey_distributions_have_one_bucket_per_answer() -> None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sla_testkit import MakeEvent, event_factory
+from tests.sla.sla_testkit import MakeEvent, event_factory
 
 from sla import PolicySet, SlaEngine, load_policies, parse_policies
 from supportwatch.yamlfile import load

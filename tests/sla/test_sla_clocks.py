@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sla_testkit import T0, MakeEvent, event_factory
+from tests.sla.sla_testkit import T0, MakeEvent, event_factory
 
 from events.model import Event
 from sla import Clock, ClockOutcome, ConversationSla, SignalKind, SlaEngine, SlaSignal

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sla_testkit import T0, MakeEvent
+from tests.sla.sla_testkit import T0, MakeEvent
 
 from sla import ConversationSla, DeadlineIndex, SignalKind, SlaEngine
 from sla.exceptions import StateError

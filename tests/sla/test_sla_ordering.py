@@ -9,7 +9,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sla_testkit import T0, MakeEvent, event_factory
+from tests.sla.sla_testkit import T0, MakeEvent, event_factory
 
 from events.model import Event
 from sla import Clock, ClockOutcome, ConversationSla, PolicySet, SlaEngine, SlaSignal
