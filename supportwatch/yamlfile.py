@@ -57,19 +57,46 @@ def _walk(node: yaml.Node, key: PathKey, lines: dict[PathKey, int]) -> None:
             _walk(item, (*key, i), lines)
 
 
+class _BadValue(Exception):
+    """A scalar that parses but cannot be built (an unquoted ``2026-13-01`` is a date to YAML)."""
+
+    def __init__(self, node: yaml.Node, cause: Exception) -> None:
+        super().__init__(str(cause))
+        self.node = node
+        self.cause = cause
+
+
+class _Loader(yaml.SafeLoader):
+    """PyYAML's safe loader, telling which node a value error came from."""
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError) as exc:
+            raise _BadValue(node, exc) from exc
+
+
 def load(path: Path) -> tuple[Any, Lines]:
-    """Parse ``path`` safely; a syntax error becomes a ConfigError with its line."""
+    """Parse ``path`` safely; a syntax error or an impossible value (``2026-13-01``) becomes a
+    ConfigError with its line."""
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(path, None, "(file)", f"cannot read: {exc.strerror}") from exc
+    loader = _Loader(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark
         line = mark.line + 1 if mark is not None else None
         raise ConfigError(path, line, "(syntax)", str(exc.problem)) from exc
+    except _BadValue as exc:
+        value = exc.node.value if isinstance(exc.node, yaml.ScalarNode) else exc.node.tag
+        message = f"invalid value {value!r}: {exc.cause}"
+        raise ConfigError(path, exc.node.start_mark.line + 1, "(syntax)", message) from exc.cause
+    finally:
+        loader.dispose()
     lines: dict[PathKey, int] = {}
     if node is not None:
         _walk(node, (), lines)
