@@ -174,11 +174,12 @@ class SlaEngine:
         return best
 
     def _fire(self, state: ConversationSla, upto: float, fired_at: float, step: SlaStep) -> None:
-        """Emit every unemitted level due at or before ``upto`` (the caller checked the next due)."""
-        state.due = None
+        """Emit every unemitted level due at or before ``upto`` (the caller checked the next due);
+        the first unemitted level after ``upto`` of each clock gives the new next due time."""
         core = state.core
         emitted = state.emitted
         due: list[tuple[float, int, int, Level]] = []
+        following = _INF
         for index, run in enumerate((core.first, core.next, core.resolution)):
             if run is None or run.resumed is None:
                 continue
@@ -188,8 +189,11 @@ class SlaEngine:
                     continue
                 at = plan.due(run, level.seconds)
                 if at > upto:
+                    if at < following:
+                        following = at
                     break
                 due.append((at, level.rank, index, level))
+        state.due = following
         if not due:
             return
         if len(due) > 1:

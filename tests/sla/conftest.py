@@ -7,10 +7,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from tests.sla.sla_testkit import MakeEvent, event_factory
 
 from sla import PolicySet, SlaEngine, load_policies, parse_policies
 from supportwatch.yamlfile import load
+from tests.sla.sla_testkit import MakeEvent, event_factory
 
 
 @pytest.fixture(scope="session")

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.sla.sla_testkit import T0, MakeEvent, event_factory
-
 from events.model import Event
 from sla import Clock, ClockOutcome, ConversationSla, SignalKind, SlaEngine, SlaSignal
+from tests.sla.sla_testkit import T0, MakeEvent, event_factory
 
 
 def run(engine: SlaEngine, events: list[Event]) -> tuple[ConversationSla, list[SlaSignal], list[ClockOutcome]]:

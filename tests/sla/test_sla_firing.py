@@ -8,10 +8,10 @@ from datetime import timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from tests.sla.sla_testkit import T0, MakeEvent
 
 from sla import ConversationSla, DeadlineIndex, SignalKind, SlaEngine
 from sla.exceptions import StateError
+from tests.sla.sla_testkit import T0, MakeEvent
 
 
 def restart(state: ConversationSla) -> ConversationSla:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 from prometheus_client import CollectorRegistry
-from tests.sla.sla_testkit import T0, MakeEvent
 
 from sla import PolicySet, SlaEngine, SlaStep
 from sla.metrics import SlaMetrics, buckets_for
 from sla.signals import Clock
+from tests.sla.sla_testkit import T0, MakeEvent
 
 
 def test_known_label_sets_start_at_zero(policies: PolicySet) -> None:

@@ -9,10 +9,10 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tests.sla.sla_testkit import T0, MakeEvent, event_factory
 
 from events.model import Event
 from sla import Clock, ClockOutcome, ConversationSla, PolicySet, SlaEngine, SlaSignal
+from tests.sla.sla_testkit import T0, MakeEvent, event_factory
 
 ACTIONS = ["customer", "customer", "agent", "agent", "bot", "pending", "on_hold", "open", "solved", "closed",
            "urgent", "normal", "billing"]
