@@ -18,27 +18,28 @@ METRICS: dict[str, tuple[str, frozenset[str]]] = {
         ("supportwatch_first_reply_seconds", HISTOGRAM, "channel priority"),
         ("supportwatch_next_reply_seconds", HISTOGRAM, "channel priority"),
         ("supportwatch_resolution_seconds", HISTOGRAM, "channel priority"),
-        ("supportwatch_sla_responses_total", COUNTER, "channel priority clock outcome"),
-        ("supportwatch_sla_warnings_total", COUNTER, "channel priority clock"),
-        ("supportwatch_sla_breaches_total", COUNTER, "channel priority clock"),
-        ("supportwatch_sla_criticals_total", COUNTER, "channel priority clock"),
-        ("supportwatch_open_conversations", GAUGE, "channel state"),
+        ("supportwatch_sla_responses_total", COUNTER, "channel priority clock team outcome"),
+        ("supportwatch_sla_warnings_total", COUNTER, "channel priority clock team"),
+        ("supportwatch_sla_breaches_total", COUNTER, "channel priority clock team"),
+        ("supportwatch_sla_criticals_total", COUNTER, "channel priority clock team"),
+        ("supportwatch_open_conversations", GAUGE, "channel state team"),
         ("supportwatch_running_clocks", GAUGE, "channel clock"),
         ("supportwatch_oldest_unanswered_timestamp_seconds", GAUGE, "channel"),
-        ("supportwatch_resolutions_total", COUNTER, "channel first_contact"),
+        ("supportwatch_resolutions_total", COUNTER, "channel first_contact team"),
         ("supportwatch_window_responses", GAUGE, "channel clock window"),
         ("supportwatch_window_within_target_ratio", GAUGE, "channel clock window"),
         ("supportwatch_window_breaches", GAUGE, "channel clock window"),
+        ("supportwatch_window_responses_within_target", GAUGE, "channel clock window"),
         ("supportwatch_messages_classified_total", COUNTER, "channel label"),
         ("supportwatch_sentiment_score", HISTOGRAM, "channel"),
-        ("supportwatch_detractors_total", COUNTER, "channel reason"),
+        ("supportwatch_detractors_total", COUNTER, "channel reason team"),
         ("supportwatch_csat_score", HISTOGRAM, "channel"),
         ("supportwatch_nps_score", HISTOGRAM, "channel"),
         ("supportwatch_ces_score", HISTOGRAM, "channel"),
         ("supportwatch_nps_responses_total", COUNTER, "channel category"),
         ("supportwatch_model_inference_seconds", HISTOGRAM, "backend"),
         ("supportwatch_model_batch_size", HISTOGRAM, "backend"),
-        ("supportwatch_alerts_raised_total", COUNTER, "kind channel severity"),
+        ("supportwatch_alerts_raised_total", COUNTER, "kind channel severity team"),
         ("supportwatch_alerts_total", COUNTER, "kind sink outcome"),
         ("supportwatch_alert_delivery_seconds", HISTOGRAM, "sink"),
         ("supportwatch_alert_outbox_depth", GAUGE, ""),
@@ -53,9 +54,6 @@ METRICS: dict[str, tuple[str, frozenset[str]]] = {
 # Labels Prometheus adds to every scraped series.
 TARGET_LABELS = frozenset({"job", "instance"})
 
-# Labels the dashboards filter on before any metric carries them: ``team=~"$team"`` with "All" (".*")
-# matches series without the label. Waiting for the lead to add `team` (see the observability report).
-PENDING_LABELS = frozenset({"team"})
 
 # prometheus-client exports no _sum for a histogram with negative buckets (OpenMetrics).
 SIGNED_HISTOGRAMS = frozenset({"supportwatch_sentiment_score"})

@@ -14,7 +14,7 @@ import yaml
 from grafana import generate
 from grafana.panels import DATASOURCE_UID, expand, queries
 
-from .known_metrics import METRICS, PENDING_LABELS, TARGET_LABELS, series_names
+from .known_metrics import METRICS, TARGET_LABELS, series_names
 from .promql import (
     ROOT,
     dashboards,
@@ -108,7 +108,7 @@ def test_queries_read_only_exported_series_and_recording_rules() -> None:
 def test_queries_match_only_labels_the_series_carry() -> None:
     exported = series_names()
     rules_out = {name: grouping_labels(expr) for name, expr in recorded().items()}
-    allowed_extra = TARGET_LABELS | PENDING_LABELS
+    allowed_extra = TARGET_LABELS
     wrong = set()
     for where, expr in _all_queries():
         for name, label in matcher_labels(expr):
