@@ -1,7 +1,9 @@
 """Which conversation is due next, without scanning all open conversations.
 
-A min-heap of ``(due, sequence, key)`` with lazy deletion: :meth:`DeadlineIndex.set` pushes a
-new entry and remembers it as the key's current one; stale entries are skipped when they reach
+A min-heap of ``(due, sequence, key)`` with lazy deletion and lazy increase. Deadlines mostly
+move later (a level fired, a clock stopped), so :meth:`DeadlineIndex.set` with a later due time
+only notes it, and the key's heap entry is moved down when it reaches the top; an earlier due
+time pushes a new entry and makes the old one stale. Stale entries are skipped when they reach
 the top, and the heap is rebuilt when stale entries outnumber live ones.
 """
 
@@ -18,7 +20,8 @@ K = TypeVar("K", bound=Hashable)
 class DeadlineIndex(Generic[K]):
     def __init__(self) -> None:
         self._heap: list[tuple[float, int, K]] = []
-        self._current: dict[K, tuple[float, int]] = {}
+        # key -> (due, due of its live heap entry (<= due), sequence of that entry)
+        self._current: dict[K, tuple[float, float, int]] = {}
         self._seq = itertools.count()
 
     def __len__(self) -> int:
@@ -40,10 +43,12 @@ class DeadlineIndex(Generic[K]):
             self.discard(key)
             return
         entry = self._current.get(key)
-        if entry is not None and entry[0] == due_ts:
+        if entry is not None and due_ts >= entry[1]:
+            if due_ts != entry[0]:
+                self._current[key] = (due_ts, entry[1], entry[2])  # its heap entry moves down when on top
             return
         seq = next(self._seq)
-        self._current[key] = (due_ts, seq)
+        self._current[key] = (due_ts, due_ts, seq)
         heapq.heappush(self._heap, (due_ts, seq, key))
         if len(self._heap) > 2 * len(self._current) + 64:
             self._rebuild()
@@ -62,9 +67,15 @@ class DeadlineIndex(Generic[K]):
         due: list[K] = []
         while heap and heap[0][0] <= now_ts:
             at, seq, key = heapq.heappop(heap)
-            if current.get(key) == (at, seq):
-                del current[key]
-                due.append(key)
+            entry = current.get(key)
+            if entry is None or entry[2] != seq:
+                continue  # stale
+            if entry[0] > at:  # moved later since pushed: back in at its due time
+                current[key] = (entry[0], entry[0], seq)
+                heapq.heappush(heap, (entry[0], seq, key))
+                continue
+            del current[key]
+            due.append(key)
         return due
 
     def peek(self) -> float | None:
@@ -72,11 +83,17 @@ class DeadlineIndex(Generic[K]):
         heap, current = self._heap, self._current
         while heap:
             at, seq, key = heap[0]
-            if current.get(key) == (at, seq):
-                return at
-            heapq.heappop(heap)
+            entry = current.get(key)
+            if entry is not None and entry[2] == seq:
+                if entry[0] == at:
+                    return at
+                current[key] = (entry[0], entry[0], seq)
+                heapq.heapreplace(heap, (entry[0], seq, key))
+            else:
+                heapq.heappop(heap)
         return None
 
     def _rebuild(self) -> None:
-        self._heap = [(at, seq, key) for key, (at, seq) in self._current.items()]
+        self._current = {key: (at, at, seq) for key, (at, _, seq) in self._current.items()}
+        self._heap = [(at, seq, key) for key, (at, _, seq) in self._current.items()]
         heapq.heapify(self._heap)
