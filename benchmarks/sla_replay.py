@@ -6,7 +6,8 @@ Throughput: synthetic conversations (all channels, 1-4 exchanges, pauses, solves
 priority changes, 2% of events delivered out of order within the lateness, 1% duplicates) are
 built first, then replayed by event time the way the replay command does it: before each event,
 every conversation due by then is popped from the DeadlineIndex and advanced; the event is
-applied; the conversation's next due time goes back into the index. Events/s counts input events.
+applied; the conversation's next due time goes back into the index. Events/s counts input events,
+per second of wall time and per second of this process's CPU time (the machine is shared).
 
 Memory: tracemalloc over ``--open`` conversations held as ConversationSla objects in a dict,
 each waiting for a next reply (first reply answered, next reply and resolution running), with
@@ -17,9 +18,11 @@ from __future__ import annotations
 
 import argparse
 import gc
+import multiprocessing
 import random
 import time
 import tracemalloc
+import zlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -96,7 +99,7 @@ def replay(engine: SlaEngine, stream: list[Event]) -> dict[str, float]:
     states: dict[str, ConversationSla] = {}
     index: DeadlineIndex[str] = DeadlineIndex()
     signals = outcomes = dropped = 0
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     for event in stream:
         now = event.occurred_at
         now_ts = now.timestamp()
@@ -113,9 +116,18 @@ def replay(engine: SlaEngine, stream: list[Event]) -> dict[str, float]:
         dropped += step.dropped is not None
         due = engine.next_due(step.state)
         index.set(cid, due.timestamp() if due is not None else None)
-    elapsed = time.perf_counter() - start
+    elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     return {"events": len(stream), "seconds": elapsed, "events_per_s": len(stream) / elapsed,
-            "signals": signals, "outcomes": outcomes, "dropped": dropped}
+            "cpu_events_per_s": len(stream) / cpu, "signals": signals, "outcomes": outcomes, "dropped": dropped}
+
+
+def replay_partitioned(engine: SlaEngine, stream: list[Event], workers: int) -> list[dict[str, float]]:
+    """Replay each partition (conversation id hash modulo ``workers``) in its own forked process."""
+    parts: list[list[Event]] = [[] for _ in range(workers)]
+    for event in stream:
+        parts[zlib.crc32(event.conversation_id.encode("utf-8")) % workers].append(event)
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        return pool.starmap(replay, [(engine, part) for part in parts])
 
 
 def memory_per_open(engine: SlaEngine, count: int, settled: bool) -> float:
@@ -155,12 +167,26 @@ def main() -> None:
     parser.add_argument("--open", type=int, default=100_000)
     parser.add_argument("--lateness", type=float, default=60.0)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=1, help="replay the stream this often (fresh states each time)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="also replay with this many processes, each owning the conversations of its partition")
     args = parser.parse_args()
     engine = SlaEngine(load_policies(None), lateness=timedelta(seconds=args.lateness))
     stream = build_stream(args.conversations, args.seed, args.lateness)
-    result = replay(engine, stream)
-    print(f"replay: {result['events']:,} events in {result['seconds']:.2f} s = {result['events_per_s']:,.0f} events/s "
-          f"({result['signals']:,} signals, {result['outcomes']:,} outcomes, {result['dropped']:,} dropped)")
+    for _ in range(args.repeat):
+        result = replay(engine, stream)
+        print(f"replay: {result['events']:,} events in {result['seconds']:.2f} s = {result['events_per_s']:,.0f} "
+              f"events/s wall, {result['cpu_events_per_s']:,.0f} events/s of process CPU time "
+              f"({result['signals']:,} signals, {result['outcomes']:,} outcomes, {result['dropped']:,} dropped)")
+    if args.workers > 1:
+        for _ in range(args.repeat):
+            parts = replay_partitioned(engine, stream, args.workers)
+            events = sum(int(p["events"]) for p in parts)
+            wall = max(p["seconds"] for p in parts)
+            cpu = max(p["events"] / p["cpu_events_per_s"] for p in parts)
+            print(f"replay, {args.workers} worker processes (partitioned by conversation id, as by the topic key): "
+                  f"{events:,} events = {events / wall:,.0f} events/s wall, {events / cpu:,.0f} events/s of the "
+                  f"busiest worker's CPU time")
     for settled in (True, False):
         per = memory_per_open(engine, args.open, settled)
         label = "settled (last event older than the lateness)" if settled else "active (events within the lateness)"
