@@ -230,7 +230,7 @@ class SlaEngine:
     def _stopped(self, state: ConversationSla, stop: Stop, fired_at: float, step: SlaStep) -> None:
         index, run, answered = stop
         cycle = run.cycle
-        mine = [e[2] for e in state.emitted if e[0] == index and e[1] == cycle]
+        mine = [e[2] for e in state.emitted if e[1] == cycle and e[0] == index] if state.emitted else []
         fired = [name for name in mine if name not in (OUTCOME, STOPPED)]
         with_outcome = answered and OUTCOME not in mine
         if not with_outcome and (not fired or STOPPED in mine):
@@ -282,8 +282,12 @@ class SlaEngine:
         horizon = (state.watermark if upto is None else upto) - self.lateness
         if log[-buffer.STRIDE] < horizon:
             state.log = state.base = None
-            latest = {(i, run.cycle) for i, run in enumerate(state.core.runs()) if run is not None}
-            state.emitted = tuple(e for e in state.emitted if (e[0], e[1]) in latest)
+            emitted = state.emitted
+            if emitted:  # keep what was emitted for the latest cycle of each clock only
+                runs = state.core.runs()
+                kept = tuple(e for e in emitted if (run := runs[e[0]]) is not None and run.cycle == e[1])
+                if len(kept) < len(emitted):
+                    state.emitted = kept
         elif buffer.size(log) > self.compact_after and log[0] < horizon:
             assert state.base is not None  # noqa: S101
             n = buffer.older_than(log, horizon)
