@@ -1,0 +1,285 @@
+"""Driving a real ``supportwatch worker`` process in live mode: a policy file of our own, the
+worker subprocess (env pointing at an embedded broker, a free metrics port, a Redis prefix),
+its /metrics, producing phone messages and reading the alerts topic from the beginning.
+
+Shared by ``tests/integration/test_restart.py`` and ``benchmarks/sla_live.py``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import IO, Any
+
+import httpx
+import yaml
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from prometheus_client.parser import text_string_to_metric_families
+
+from supportwatch.broker import free_port
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_CONFIG = ROOT / "supportwatch" / "config" / "default.yaml"
+EVENTS_TOPIC = "supportwatch.events"
+ALERTS_TOPIC = "supportwatch.alerts"
+
+
+def write_policy(path: Path, clocks: Mapping[str, Mapping[str, Any]], policy: str = "phone") -> Path:
+    """The shipped configuration with ``policy``'s clocks replaced by ``clocks`` (every other section
+    as shipped, so the file passes every section's validation)."""
+    data = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    entry = next(p for p in data["policies"] if p["name"] == policy)
+    for clock, spec in clocks.items():
+        entry[clock] = dict(spec)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def phone_message(conversation_id: str, at: datetime, n: int = 0) -> bytes:
+    """A v1 customer message on the phone channel without text: it needs no classification."""
+    return json.dumps({
+        "event_id": f"{conversation_id}-{n}",
+        "conversation_id": conversation_id,
+        "occurred_at": at.isoformat(),
+        "channel": "phone",
+        "type": "message",
+        "author": "customer",
+        "customer_id": f"cust-{conversation_id}",
+    }).encode("utf-8")
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    bootstrap: str
+    redis_url: str
+    redis_prefix: str
+    policy_file: Path
+    data_dir: Path
+    partitions: int = 4
+    extra_env: Mapping[str, str] | None = None
+
+    def env(self, metrics_port: int) -> dict[str, str]:
+        env = dict(os.environ)
+        env.update({
+            "SUPPORTWATCH_BROKER_URL": f"kafka://{self.bootstrap}",
+            "SUPPORTWATCH_METRICS_PORT": str(metrics_port),
+            "SUPPORTWATCH_POLICY_FILE": str(self.policy_file),
+            "SUPPORTWATCH_DATA_DIR": str(self.data_dir),
+            "SUPPORTWATCH_TOPICS__PARTITIONS": str(self.partitions),
+            "SUPPORTWATCH_ALERTS__REDIS_URL": self.redis_url,
+            "SUPPORTWATCH_ALERTS__REDIS_PREFIX": self.redis_prefix,
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
+        })
+        env.update(self.extra_env or {})
+        return env
+
+
+class LiveWorker:
+    """One ``python -m supportwatch.cli worker`` process, its output in ``log_path``."""
+
+    def __init__(self, config: WorkerConfig, log_path: Path, nice: int = 0) -> None:
+        self.config = config
+        self.log_path = log_path
+        self.port = free_port()
+        self.nice = nice
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: IO[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def pid(self) -> int:
+        if self._process is None:
+            raise RuntimeError("the worker is not running")
+        return self._process.pid
+
+    def start(self) -> LiveWorker:
+        self._log = self.log_path.open("ab")
+        command = [sys.executable, "-m", "supportwatch.cli", "worker"]
+        if self.nice:
+            command = ["nice", "-n", str(self.nice), *command]
+        self._process = subprocess.Popen(  # noqa: S603 - fixed argv
+            command, cwd=ROOT, env=self.config.env(self.port), stdin=subprocess.DEVNULL,
+            stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        return self
+
+    def alive(self) -> bool:
+        return self._process is not None and self._process.poll() is None
+
+    def metrics(self) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+        """The worker's current samples: ``(name, labels) -> value``."""
+        text = httpx.get(f"{self.url}/metrics", timeout=5).text
+        return {
+            (sample.name, frozenset(sample.labels.items())): sample.value
+            for family in text_string_to_metric_families(text)
+            for sample in family.samples
+        }
+
+    def sample(self, name: str, **labels: str) -> float | None:
+        """The sum of ``name``'s samples whose labels include ``labels``; None when there is none
+        (or the worker does not answer)."""
+        try:
+            metrics = self.metrics()
+        except httpx.HTTPError:
+            return None
+        wanted = set(labels.items())
+        values = [value for (n, have), value in metrics.items() if n == name and wanted <= have]
+        return sum(values) if values else None
+
+    def wait_for(self, ready: Callable[[LiveWorker], bool], timeout: float, what: str) -> float:
+        """Poll until ``ready(self)``; returns the seconds it took. Fails when the worker dies or times out."""
+        started = time.monotonic()
+        while time.monotonic() - started < timeout:
+            if not self.alive():
+                raise RuntimeError(f"the worker exited while waiting for {what}:\n{self.log_tail()}")
+            if ready(self):
+                return time.monotonic() - started
+            time.sleep(0.1)
+        raise TimeoutError(f"no {what} within {timeout:g}s:\n{self.log_tail()}")
+
+    def wait_serving(self, timeout: float = 120.0) -> float:
+        """Until /metrics shows ``supportwatch_build_info`` (model loaded, app started)."""
+        return self.wait_for(lambda w: _has_build_info(w), timeout, "supportwatch_build_info on /metrics")
+
+    def kill(self) -> None:
+        """SIGKILL the worker: no shutdown, no flush, no offset commit."""
+        self._signal(signal.SIGKILL, grace=10)
+
+    def stop(self, grace: float = 20.0) -> None:
+        """SIGTERM (a clean shutdown), SIGKILL after ``grace`` seconds."""
+        self._signal(signal.SIGTERM, grace)
+
+    def _signal(self, sig: signal.Signals, grace: float) -> None:
+        process, self._process = self._process, None
+        if process is not None and process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, sig)
+            try:
+                process.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(process.pid, signal.SIGKILL)
+                process.wait()
+        if self._log is not None:
+            self._log.close()
+            self._log = None
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    def __enter__(self) -> LiveWorker:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+def offsets_committed(worker: LiveWorker, topics: Iterable[str]) -> bool:
+    """True when, for every partition of ``topics`` the worker has read, its committed offset
+    (faust's Prometheus sensor) has reached the partition's end offset."""
+    try:
+        metrics = worker.metrics()
+    except httpx.HTTPError:
+        return False
+    wanted = set(topics)
+    ends: dict[tuple[str, str], float] = {}
+    committed: dict[tuple[str, str], float] = {}
+    for (name, labels), value in metrics.items():
+        tags = dict(labels)
+        if tags.get("topic") not in wanted:
+            continue
+        if name == "supportwatch_faust_topic_partition_end_offset":
+            ends[(tags["topic"], tags["partition"])] = value
+        elif name == "supportwatch_faust_topic_partition_offset_commited":
+            committed[(tags["topic"], tags["partition"])] = value
+    return {t for t, _ in ends} == wanted and all(committed.get(tp, -1.0) >= end for tp, end in ends.items())
+
+
+def _has_build_info(worker: LiveWorker) -> bool:
+    try:
+        return any(name == "supportwatch_build_info" for name, _ in worker.metrics())
+    except httpx.HTTPError:
+        return False
+
+
+async def produce(bootstrap: str, messages: Iterable[tuple[str, bytes]], topic: str = EVENTS_TOPIC) -> int:
+    """Send ``(key, value)`` pairs and wait until the broker acknowledged every one."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, acks=1, max_batch_size=256 * 1024)
+    await producer.start()
+    count = 0
+    try:
+        pending: list[asyncio.Future[Any]] = []
+        for key, value in messages:
+            pending.append(await producer.send(topic, value, key=key.encode("utf-8")))
+            count += 1
+            if len(pending) >= 5000:
+                await asyncio.gather(*pending)
+                pending.clear()
+        await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+    return count
+
+
+@dataclass(frozen=True)
+class Received:
+    """One record of the alerts topic: the alert JSON and when our consumer got it (epoch seconds)."""
+
+    alert: dict[str, Any]
+    arrived: float
+
+
+async def read_alerts(
+    bootstrap: str,
+    done: Callable[[list[Received]], bool],
+    timeout: float,
+    topic: str = ALERTS_TOPIC,
+    clock: Callable[[], float] = time.time,
+) -> list[Received]:
+    """Every record of ``topic`` from the beginning (no consumer group), until ``done(records)`` or
+    ``timeout`` seconds; whatever arrived by then is returned."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
+    await consumer.start()
+    received: list[Received] = []
+    try:
+        partitions = await _partitions(consumer, topic)
+        consumer.assign([TopicPartition(topic, p) for p in partitions])
+        await consumer.seek_to_beginning()
+        deadline = time.monotonic() + timeout
+        while not done(received) and time.monotonic() < deadline:
+            batches = await consumer.getmany(timeout_ms=200, max_records=10_000)
+            for records in batches.values():
+                at = clock()
+                received.extend(Received(json.loads(r.value), at) for r in records if r.value is not None)
+    finally:
+        await consumer.stop()
+    return received
+
+
+async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    for _ in range(50):
+        partitions = consumer.partitions_for_topic(topic)
+        if partitions:
+            return set(partitions)
+        await consumer.topics()
+        await asyncio.sleep(0.1)
+    raise RuntimeError(f"topic {topic!r} has no partitions")
