@@ -10,7 +10,7 @@ import sys
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -154,8 +154,11 @@ def replay(events: Sequence[Event], tracker: Tracker, sentiments: dict[str, Sent
             deadlines.set(key, update.next_due.timestamp())
 
     def advance_to(at: datetime) -> None:
-        for key in deadlines.pop_due(at.timestamp()):
-            take(key, tracker.on_tick(records[key], at))
+        """Fire every deadline up to ``at`` at its own due time, earliest first."""
+        while (due := deadlines.peek()) is not None and due <= at.timestamp():
+            when = datetime.fromtimestamp(due, UTC)
+            for key in deadlines.pop_due(due):
+                take(key, tracker.on_tick(records[key], when))
 
     last: datetime | None = None
     for event in events:
