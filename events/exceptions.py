@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 Reason = Literal[
     "bad_encoding",
@@ -13,15 +13,7 @@ Reason = Literal[
     "naive_timestamp",
     "text_too_large",
 ]
-REASONS: tuple[Reason, ...] = (
-    "bad_encoding",
-    "bad_json",
-    "not_an_object",
-    "missing_field",
-    "invalid_value",
-    "naive_timestamp",
-    "text_too_large",
-)
+REASONS: tuple[Reason, ...] = get_args(Reason)
 
 
 class InvalidEvent(ValueError):

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from supportwatch.cli import main
 from tests.integration.live import LiveWorker, Received, WorkerConfig, produce, read_alerts
 
 pytestmark = pytest.mark.integration
@@ -32,7 +33,9 @@ def kinds(received: list[Received], conversation: str) -> list[str]:
     return [r.alert["kind"] for r in received if r.alert.get("conversation_id") == conversation]
 
 
-async def test_events_in_alerts_metrics_and_dead_letters_out(worker_config: WorkerConfig, tmp_path: Path) -> None:
+async def test_events_in_alerts_metrics_and_dead_letters_out(
+    worker_config: WorkerConfig, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     now = datetime.now(UTC)
     late = now - timedelta(minutes=5)  # past the chat target (1 min) and critical limit (3 min)
     events = [
@@ -74,6 +77,13 @@ async def test_events_in_alerts_metrics_and_dead_letters_out(worker_config: Work
                          for label in ("negative", "neutral", "positive"))
         assert classified == 2
         assert (worker.sample("supportwatch_first_reply_seconds_count", channel="chat", priority="normal") or 0) >= 1
+
+        assert main(["inspect", "late", "--url", worker.url]) == 0
+        state = json.loads(capsys.readouterr().out)
+        first_reply = next(c for c in state["sla"]["clocks"] if c["clock"] == "first_reply")
+        assert first_reply["state"] == "running" and first_reply["target_seconds"] == 60
+        assert all(level["fired"] for level in first_reply["levels"])
+        assert main(["inspect", "nobody", "--url", worker.url]) == 1
         worker.stop()
         printed = worker.log_path.read_text(encoding="utf-8", errors="replace")
     assert " alert sla_breach " in printed and " alert detractor " in printed
