@@ -109,6 +109,13 @@ class Core:
         other.first, other.next, other.resolution = self.first, self.next, self.resolution
         return other
 
+    def share_runs(self, other: Core) -> None:
+        """Use ``other``'s run wherever it equals ours (a base read back from storage shares its runs)."""
+        for name in RUN_SLOTS:
+            mine, theirs = getattr(self, name), getattr(other, name)
+            if mine is not None and theirs is not None and mine.to_list() == theirs.to_list():
+                setattr(self, name, theirs)
+
     def to_list(self) -> list[Any]:
         head: list[Any] = [self.channel, self.priority, self.team, self.agent_id, self.customer_id]
         runs = [run.to_list() if run is not None else None for run in self.runs()]
@@ -165,7 +172,9 @@ class ConversationSla:
             raise StateError(f"unknown conversation state format: {str(data)[:80]}")
         state = cls(str(data["id"]), Core.from_list(data["core"]))
         state.watermark = float(data["w"]) if data["w"] is not None else float("-inf")
-        state.base = Core.from_list(data["base"]) if data["base"] is not None else None
+        if data["base"] is not None:
+            state.base = Core.from_list(data["base"])
+            state.base.share_runs(state.core)
         if data["log"]:
             state.log = from_lists(data["log"])
         state.emitted = tuple(emitted_key(int(i), int(c), str(level)) for i, c, level in data["em"])

@@ -110,3 +110,13 @@ def test_a_state_stored_by_the_previous_release_goes_on_as_if_never_stored(engin
             (s.kind, s.clock, s.level, s.cycle) for s in b.signals]
         assert a.outcomes == b.outcomes
     assert stored.to_dict() == fresh.to_dict()
+
+
+def test_a_restored_state_shares_equal_runs_between_core_and_base(engine: SlaEngine, ev: MakeEvent) -> None:
+    state = engine.apply(None, ev(0, "customer")).state
+    engine.apply(state, ev(600, "agent"))
+    engine.apply(state, ev(1200, "customer"))  # buffered; the base is the core before it
+    restored = ConversationSla.from_dict(json.loads(json.dumps(state.to_dict())))
+    assert restored.base is not None and restored.base.first is restored.core.first  # stopped at 600 in both
+    assert restored.core.next is not None and restored.base.next is None
+    assert restored.to_dict() == state.to_dict()
