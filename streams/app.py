@@ -49,7 +49,7 @@ class Pipeline:
             consumer_auto_offset_reset="earliest",
             web_enabled=True,
             web_bind=s.metrics_host,
-            web_host=s.metrics_host,
+            web_host=s.advertised_host or s.metrics_host,
             web_port=s.metrics_port,
             autodiscover=False,
             producer_acks=-1,

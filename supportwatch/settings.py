@@ -38,6 +38,9 @@ class Settings(BaseSettings):
     policy_file: Path | None = Field(default=None, description="YAML config; None = the shipped default")
     metrics_host: str = "127.0.0.1"
     metrics_port: int = Field(default=9464, ge=0, le=65535)
+    advertised_host: str | None = Field(
+        default=None, description="host other workers reach this one at (conversation lookups); default metrics_host"
+    )
     data_dir: Path = Path(".supportwatch")
     max_text_bytes: int = Field(default=16384, ge=64)
     lateness_seconds: float = Field(default=60.0, ge=0)
