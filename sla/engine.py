@@ -4,6 +4,8 @@ Events are handled by event time. Those within ``lateness`` of the latest time s
 watermark: the latest event time or ``advance`` time) are kept in a small log; one that arrives
 out of order is inserted and the log re-applied from the core saved before it, so the final state
 is the same as if the events had come in order (equal times are ordered by event-id hash).
+An event in order is applied once: it joins the log, or, when everything buffered has fallen
+behind the lateness horizon, the core so far becomes the saved core and the log restarts with it.
 Older events are dropped as ``"late"``, repeated ``event_id``s as ``"duplicate"``. Whatever was
 emitted - a level fired, an outcome, a stop - is recorded per (clock, cycle) and never emitted
 again, also after a re-application or a restart from :meth:`ConversationSla.to_dict`.
@@ -48,12 +50,8 @@ class SlaStep:
     dropped: Literal["duplicate", "late"] | None = None
 
 
-def _dt(ts: float) -> datetime:
-    return datetime.fromtimestamp(ts, UTC)
-
-
 def _iso(ts: float | None) -> str | None:
-    return None if ts is None else _dt(ts).isoformat()
+    return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
 
 
 def to_record(event: Event) -> Record:
