@@ -17,7 +17,7 @@ import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import IO, Any
@@ -59,6 +59,18 @@ def phone_message(conversation_id: str, at: datetime, n: int = 0) -> bytes:
     }).encode("utf-8")
 
 
+def closed_status(conversation_id: str, at: datetime) -> bytes:
+    """A v1 status event closing ``conversation_id`` (a new conversation closed at once opens nothing)."""
+    return json.dumps({
+        "event_id": f"{conversation_id}-closed",
+        "conversation_id": conversation_id,
+        "occurred_at": at.isoformat(),
+        "channel": "phone",
+        "type": "status",
+        "status": "closed",
+    }).encode("utf-8")
+
+
 @dataclass(frozen=True)
 class WorkerConfig:
     bootstrap: str
@@ -88,11 +100,10 @@ class WorkerConfig:
 class LiveWorker:
     """One ``python -m supportwatch.cli worker`` process, its output in ``log_path``."""
 
-    def __init__(self, config: WorkerConfig, log_path: Path, nice: int = 0) -> None:
+    def __init__(self, config: WorkerConfig, log_path: Path) -> None:
         self.config = config
         self.log_path = log_path
         self.port = free_port()
-        self.nice = nice
         self._process: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -109,8 +120,6 @@ class LiveWorker:
     def start(self) -> LiveWorker:
         self._log = self.log_path.open("ab")
         command = [sys.executable, "-m", "supportwatch.cli", "worker"]
-        if self.nice:
-            command = ["nice", "-n", str(self.nice), *command]
         self._process = subprocess.Popen(  # noqa: S603 - fixed argv
             command, cwd=ROOT, env=self.config.env(self.port), stdin=subprocess.DEVNULL,
             stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -191,6 +200,19 @@ class LiveWorker:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.stop()
+
+
+async def wait_consuming(worker: LiveWorker, bootstrap: str, timeout: float = 120.0) -> float:
+    """Produce one closed-status event and wait until the worker has ingested it: the worker has
+    joined its consumer group and consumes. Returns the seconds it took."""
+    before = worker.sample("supportwatch_events_total", channel="phone", type="status") or 0.0
+    started = time.monotonic()
+    await produce(bootstrap, [("warm-up", closed_status("warm-up", datetime.now(UTC)))])
+    worker.wait_for(
+        lambda w: (w.sample("supportwatch_events_total", channel="phone", type="status") or 0.0) > before,
+        timeout, "the warm-up event",
+    )
+    return time.monotonic() - started
 
 
 def offsets_committed(worker: LiveWorker, topics: Iterable[str]) -> bool:

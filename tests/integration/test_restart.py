@@ -34,19 +34,13 @@ from tests.integration.live import (
     phone_message,
     produce,
     read_alerts,
+    wait_consuming,
 )
 
 pytestmark = pytest.mark.integration
 
 CONVERSATIONS = 6
 CLASSIFIED_TOPIC = "supportwatch.classified"
-
-
-def _closed(conversation_id: str, at: datetime) -> bytes:
-    return (
-        f'{{"event_id": "{conversation_id}-0", "conversation_id": "{conversation_id}", '
-        f'"occurred_at": "{at.isoformat()}", "channel": "phone", "type": "status", "status": "closed"}}'
-    ).encode()
 
 
 def _first_reply(received: list[Received], kind: str) -> list[dict[str, Any]]:
@@ -77,10 +71,7 @@ async def test_killed_worker_fires_each_due_warning_once_after_restart(
 
     with LiveWorker(worker_config, tmp_path / "worker-1.log") as first:
         first.wait_serving()
-        # A closed-status event proves the worker has joined its group and consumes.
-        await produce(broker.bootstrap, [("warm-up", _closed("warm-up", datetime.now(UTC)))])
-        first.wait_for(lambda w: w.sample("supportwatch_events_total", channel="phone", type="status") == 1.0,
-                       120, "the warm-up event")
+        await wait_consuming(first, broker.bootstrap)
         t0 = _ms(datetime.now(UTC))
         await produce(broker.bootstrap, [(cid, phone_message(cid, t0)) for cid in ids])
         first.wait_for(lambda w: _waiting(w) == CONVERSATIONS, 30, "the open conversations")

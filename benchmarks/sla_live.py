@@ -1,0 +1,163 @@
+"""Live SLA firing: how late warnings fire with many open conversations in one real worker.
+
+    PYTHONPATH=. python benchmarks/sla_live.py --conversations 100000
+
+Starts a noida-db broker and one ``supportwatch worker`` process (the test Redis, a prefix of its
+own), then loads ``--conversations`` open phone conversations: one customer message each, without
+text (no classification). The phone first-reply clock has a single warning at 50% of a 1 h target.
+``--due`` of the conversations (default: all) get an ``occurred_at`` that makes their warning come
+due at a uniformly random time in ``[T + lead, T + lead + window]`` (T: when producing starts); the
+others are due an hour later and only fill the table and the deadline index. ``--lead`` must cover
+the load, so the warnings fire from an idle, fully loaded worker; the script prints the margin.
+
+For every warning on the alerts topic (read from the beginning, no group) it computes:
+  fired - due    ``fired_at - due_at`` from the alert JSON (the worker's tick loop and track agent)
+  arrival - due  when this script read the alert from the topic minus ``due_at`` (adds the
+                 producer, the broker and our consumer)
+and prints p50/p90/p99/max, with counts of expected, received and repeated warnings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import tempfile
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from supportwatch.broker import EmbeddedBroker
+from supportwatch.embedded_redis import ensure_redis
+from supportwatch.settings import Settings
+from tests.integration.live import (
+    LiveWorker,
+    Received,
+    WorkerConfig,
+    phone_message,
+    produce,
+    read_alerts,
+    wait_consuming,
+    write_policy,
+)
+
+TARGET = timedelta(hours=1)
+WARNING_AT = TARGET / 2
+POLICY = {
+    "first_reply": {"target": "1h", "critical": "2h", "warnings": ["50%"]},
+    "resolution": {"target": "1d", "critical": "3d", "warnings": ["80%"]},
+}
+
+
+def _quantiles(values: list[float]) -> str:
+    if not values:
+        return "none"
+    ordered = sorted(values)
+
+    def at(q: float) -> float:
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+    return (f"p50 {at(0.50):.3f} s  p90 {at(0.90):.3f} s  p99 {at(0.99):.3f} s  max {ordered[-1]:.3f} s  "
+            f"min {ordered[0]:.3f} s")
+
+
+def _warnings_done(expected: int) -> Callable[[list[Received]], bool]:
+    seen = 0
+    warnings = 0
+
+    def done(received: list[Received]) -> bool:
+        nonlocal seen, warnings
+        warnings += sum(1 for r in received[seen:] if r.alert["kind"] == "sla_warning")
+        seen = len(received)
+        return warnings >= expected
+
+    return done
+
+
+def _open(worker: LiveWorker) -> float:
+    return worker.sample("supportwatch_open_conversations", channel="phone", state="waiting_first_reply") or 0.0
+
+
+async def run(args: argparse.Namespace, tmp: Path, redis_url: str) -> None:
+    n = args.conversations
+    expected = args.due if args.due is not None else n
+    rng = random.Random(args.seed)
+    with EmbeddedBroker(tmp / "broker") as broker:
+        config = WorkerConfig(
+            bootstrap=broker.bootstrap, redis_url=redis_url, redis_prefix=f"bench:sla-live:{uuid.uuid4().hex}:",
+            policy_file=write_policy(tmp / "policy.yaml", POLICY), data_dir=tmp / "worker",
+            partitions=args.partitions,
+        )
+        with LiveWorker(config, tmp / "worker.log") as worker:
+            started = time.monotonic()
+            worker.wait_serving(timeout=300)
+            joined = await wait_consuming(worker, broker.bootstrap)
+            print(f"worker consuming after {time.monotonic() - started:.1f} s (group join and warm-up event "
+                  f"{joined:.1f} s; log {worker.log_path})", flush=True)
+
+            now = datetime.now(UTC)
+            base = now.replace(microsecond=now.microsecond // 1000 * 1000) + timedelta(seconds=args.lead)
+            # Millisecond steps: the event contract's precision. Conversations beyond --due are due an
+            # hour after the window: they only fill the table and the deadline index.
+            window_ms = int(args.window * 1000)
+            dues = sorted(base + timedelta(milliseconds=rng.randrange(window_ms)) for _ in range(expected))
+            dues += [base + TARGET] * (n - expected)
+            messages = [(f"live-{i}", phone_message(f"live-{i}", at - WARNING_AT)) for i, at in enumerate(dues)]
+            load_started = time.monotonic()
+            reader = asyncio.create_task(read_alerts(
+                broker.bootstrap, _warnings_done(expected), timeout=args.lead + args.window + args.grace,
+            ))
+            sent = await produce(broker.bootstrap, messages)
+            produced = time.monotonic() - load_started
+            reported = load_started
+            while (count := _open(worker)) < n:
+                if not worker.alive():
+                    raise RuntimeError(f"the worker died:\n{worker.log_tail()}")
+                elapsed = time.monotonic() - load_started
+                if elapsed > args.lead + args.window:
+                    raise RuntimeError(f"only {count:.0f} of {n} conversations open: load too slow")
+                if time.monotonic() - reported >= 15:
+                    reported = time.monotonic()
+                    print(f"  {elapsed:.0f} s: {count:.0f} open", flush=True)
+                await asyncio.sleep(0.5)
+            loaded = time.monotonic() - load_started
+            margin = (dues[0] - datetime.now(UTC)).total_seconds()
+            print(f"load: {sent} messages produced in {produced:.1f} s, {n} conversations open after {loaded:.1f} s "
+                  f"({n / loaded:,.0f}/s); first warning due {margin:.1f} s later", flush=True)
+            received = await reader
+
+    warnings = [r for r in received if r.alert["kind"] == "sla_warning"]
+    repeats = sum(c - 1 for c in Counter((r.alert["conversation_id"], r.alert["level"]) for r in warnings).values())
+    fired = [(datetime.fromisoformat(r.alert["fired_at"]) - datetime.fromisoformat(r.alert["due_at"])).total_seconds()
+             for r in warnings]
+    arrival = [r.arrived - datetime.fromisoformat(r.alert["due_at"]).timestamp() for r in warnings]
+    other = Counter(r.alert["kind"] for r in received if r.alert["kind"] != "sla_warning")
+    print(f"warnings: expected {expected}, received {len(warnings)}, repeated {repeats}; other alerts {dict(other)}")
+    print(f"fired - due:   {_quantiles(fired)}")
+    print(f"arrival - due: {_quantiles(arrival)}")
+    print(f"window: {expected} of {n} open conversations due over {args.window:g} s "
+          f"({expected / args.window:,.0f}/s), {args.partitions} partitions, "
+          f"tick interval {Settings().tick_interval_seconds:g} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--conversations", type=int, default=100_000)
+    parser.add_argument("--due", type=int, default=None,
+                        help="how many conversations come due in the window (default: all)")
+    parser.add_argument("--lead", type=float, default=240.0, help="seconds from the load's start to the first due")
+    parser.add_argument("--window", type=float, default=60.0, help="seconds over which the warnings come due")
+    parser.add_argument("--grace", type=float, default=120.0, help="seconds to wait for late warnings")
+    parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="sla-live-") as tmp, ensure_redis(args.redis) as redis_url:
+        asyncio.run(run(args, Path(tmp), redis_url))
+
+
+if __name__ == "__main__":
+    main()
