@@ -23,7 +23,8 @@ DEADLETTER_TOPIC = "supportwatch.deadletter"
 # reachable at any hour (billing's are not outside Berlin office hours: quiet hours hold them back).
 def event(conversation: str, n: int, at: datetime, **body: Any) -> tuple[str, bytes]:
     base = {"event_id": f"{conversation}-{n}", "conversation_id": conversation, "occurred_at": at.isoformat(),
-            "channel": "chat", "team": "returns", "customer_id": f"cust-{conversation}"}
+            "channel": "chat", "team": "returns", "agent_id": "agent-7",
+            "customer_id": f"cust-{conversation}"}
     return conversation, json.dumps(base | body).encode()
 
 
