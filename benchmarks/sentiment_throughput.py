@@ -74,7 +74,7 @@ def main() -> None:
     print("| configuration | batch | messages | messages/s | accuracy | macro-F1 |")
     print("| --- | --- | --- | --- | --- | --- |")
     rows: list[Row] = []
-    configs = [("onnx-int8", "L3 student int8, ONNX Runtime (default)", (1, 8, 32, 64)),
+    configs = [("onnx-int8", "L6 int8, ONNX Runtime (default)", (1, 8, 32, 64)),
                ("torch-int8", "L6 reference, torch dynamic int8", (32,)),
                ("torch", "L6 reference, torch fp32", (1, 32))]
     for backend, label, sizes in configs:

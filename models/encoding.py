@@ -66,6 +66,8 @@ class Encoder:
 
     def token_ids(self, texts: Sequence[str]) -> list[list[int]]:
         """Token ids with special tokens, at most ``max_tokens`` each. Texts must be non-empty."""
+        if not texts:
+            return []
         budget = self._max_tokens - self._special_count
         trimmed = [trim_chars(clean(text), self._max_tokens * CHARS_PER_TOKEN_BUDGET) for text in texts]
         encoded = self._tokenizer(trimmed, add_special_tokens=False, truncation=False, verbose=False)

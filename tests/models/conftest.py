@@ -15,11 +15,11 @@ def tokenizer() -> object:
 
 @pytest.fixture(scope="session")
 def fast_classifier() -> TransformerClassifier:
-    """The shipped default: 3-layer int8 student on ONNX Runtime."""
+    """The shipped default: int8 on ONNX Runtime."""
     return load_classifier(ModelSettings())
 
 
 @pytest.fixture(scope="session")
 def reference_classifier() -> TransformerClassifier:
-    """The shipped 6-layer reference on torch fp32."""
+    """The shipped reference on torch fp32."""
     return load_classifier(ModelSettings(backend="torch"))
