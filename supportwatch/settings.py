@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     topics: Topics = Topics()
     policy_file: Path | None = Field(default=None, description="YAML config; None = the shipped default")
     metrics_host: str = "127.0.0.1"
-    metrics_port: int = Field(default=9464, ge=0, le=65535)
+    metrics_port: int = Field(default=9464, ge=1, le=65535)
     advertised_host: str | None = Field(
         default=None, description="host other workers reach this one at (conversation lookups); default metrics_host"
     )

@@ -14,6 +14,7 @@ from alerts import AlertDelivery, AlertSettings, Router, build_sinks, connect_re
 from models import Classifier, ModelSettings, load_classifier
 from streams.app import Pipeline
 from streams.outputs import CollectingOutputs
+from supportwatch.broker import free_port
 from supportwatch.runtime import build_runtime
 from supportwatch.settings import Settings
 from tests.streams.harness import T0, Harness, ManualClock
@@ -27,7 +28,7 @@ def classifier() -> Classifier:
 @pytest.fixture
 def harness(tmp_path: Path, redis_url: str, classifier: Classifier) -> Iterator[Harness]:
     alerts = AlertSettings(redis_url=redis_url, redis_prefix=f"test:{uuid.uuid4().hex}:")
-    settings = Settings(broker_url="kafka://127.0.0.1:9", data_dir=tmp_path, alerts=alerts, metrics_port=0)
+    settings = Settings(broker_url="kafka://127.0.0.1:9", data_dir=tmp_path, alerts=alerts, metrics_port=free_port())
     clock = ManualClock(T0)
     runtime = build_runtime(settings, now=clock, classifier=classifier)
     log = io.StringIO()

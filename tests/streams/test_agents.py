@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import timedelta
 from typing import Any
@@ -18,6 +19,7 @@ def raw_event(seconds: float, kind: str = "customer", conversation: str = "c-1",
         "occurred_at": (T0 + timedelta(seconds=seconds)).isoformat(),
         "channel": "chat",
         "team": "billing",
+        "agent_id": "agent-7",
     }
     if kind in ("customer", "agent"):
         body |= {"type": "message", "author": kind, "text": extra.pop("text", "Hello, where is my parcel?")}
@@ -33,6 +35,7 @@ async def test_ingest_dead_letters_invalid_events_and_classifies_customer_messag
         await ctx.put(b'{"event_id": "x", "channel": ', key=b"x")
         await ctx.put(raw_event(0, text="This is the worst service ever, I am furious!!"), key=b"c-1")
         await ctx.put(raw_event(5, "agent"), key=b"c-1")
+        await processed(harness, topics.classified, 2)  # the batch window closes after the last put
     letters = [json.loads(v) for v in harness.outputs.values(topics.deadletter)]
     assert [letter["reason"] for letter in letters] == ["bad_json"]
     assert letters[0]["original_text"] == '{"event_id": "x", "channel": '
@@ -42,6 +45,13 @@ async def test_ingest_dead_letters_invalid_events_and_classifies_customer_messag
     assert classified[0]["sentiment"]["label"] == "negative" and classified[1]["sentiment"] is None
     assert harness.sample("supportwatch_events_total", channel="chat", type="message") == 2
     assert harness.sample("supportwatch_messages_classified_total", channel="chat", label="negative") == 1
+
+
+async def processed(harness: Harness, topic: str, count: int, timeout: float = 30.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while len(harness.outputs.values(topic)) < count and loop.time() < deadline:
+        await asyncio.sleep(0.01)
 
 
 def classified(raw: bytes) -> bytes:
@@ -64,7 +74,7 @@ async def test_track_keeps_state_fires_due_deadlines_by_tick_and_resolves(harnes
     alerts = [Alert.from_json(v) for v in harness.outputs.values(topics.alerts)]
     assert alerts[-1].kind is AlertKind.RESOLVED
     assert harness.sample("supportwatch_sla_breaches_total", channel="chat", priority="normal",
-                          clock="first_reply") == 1
+                          clock="first_reply", team="billing") == 1
     assert harness.sample("supportwatch_first_reply_seconds_count", channel="chat", priority="normal") == 1
 
 
