@@ -9,11 +9,11 @@ from collections.abc import Iterator
 import pytest
 from hypothesis import HealthCheck, settings
 
+from supportwatch.embedded_redis import ensure_redis
+
 # Property tests judge correctness, never speed: a loaded 2-core machine must not fail them.
 settings.register_profile("default", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("default")
-
-from supportwatch.embedded_redis import ensure_redis
 
 
 @pytest.fixture(scope="session")
