@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import math
 import os
-import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.parse
@@ -72,13 +72,12 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 @pytest.fixture(scope="module")
 def worker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """host:port of a running demo's /metrics."""
-    command = shutil.which("supportwatch")
-    assert command is not None, "the supportwatch command is not installed (pip install -e .)"
     port = _free_port()
     log = tmp_path_factory.mktemp("demo") / "demo.log"
     env = {**os.environ, "SUPPORTWATCH_METRICS_PORT": str(port), "SUPPORTWATCH_METRICS_HOST": "127.0.0.1"}
     with log.open("wb") as out:
-        process = subprocess.Popen([command, "demo", "--duration", str(DEMO_SECONDS)], stdout=out,
+        process = subprocess.Popen([sys.executable, "-m", "supportwatch.cli", "demo", "--duration", str(DEMO_SECONDS)],
+                                   stdout=out,
                                    stderr=subprocess.STDOUT, env=env, cwd=log.parent)
     try:
         target = f"127.0.0.1:{port}"
