@@ -60,6 +60,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--naive-limit", type=int, default=500, help="messages for the naive pipeline loop")
+    parser.add_argument("--limit", type=int, default=0, help="first N messages only (0 = all)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", type=Path, default=None, help="also write the rows as JSON")
     args = parser.parse_args()
@@ -67,6 +68,8 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     torch.set_num_threads(args.threads)
     texts, truth_labels = read_labelled(args.data)
+    if args.limit:
+        texts, truth_labels = texts[: args.limit], truth_labels[: args.limit]
     truth: list[str] = list(truth_labels)
     tokens = sum(len(t.split()) for t in texts) / len(texts)
     print(f"{args.data.name}: {len(texts)} messages, {tokens:.1f} words on average; "
