@@ -8,7 +8,6 @@ restart or rebalance, so a warning due while the worker was down fires on recove
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Callable, Iterable, MutableMapping
 from datetime import UTC, datetime
 from typing import Any
@@ -26,8 +25,6 @@ from supportwatch.metrics import PipelineMetrics
 from tracking import ConversationRecord, OpenConversations, Tracker, Update
 from tracking.metrics import TrackingMetrics
 from tracking.open_index import open_entry
-
-log = logging.getLogger(__name__)
 
 TICK = b'{"tick":1}'
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Awaitable, Callable, Iterable
 
 import faust
@@ -13,8 +12,6 @@ from supportwatch.broker import ensure_topics
 from supportwatch.clock import Now, wall_clock
 from supportwatch.runtime import build_runtime
 from supportwatch.settings import Settings
-
-log = logging.getLogger(__name__)
 
 
 def run_worker(
