@@ -8,7 +8,6 @@ Shared by ``tests/integration/test_restart.py`` and ``benchmarks/sla_live.py``.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import signal
@@ -28,6 +27,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
 from supportwatch.broker import free_port
+from supportwatch.processes import log_tail, signal_group
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = ROOT / "supportwatch" / "config" / "default.yaml"
@@ -174,24 +174,14 @@ class LiveWorker:
 
     def _signal(self, sig: signal.Signals, grace: float) -> None:
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, sig)
-            try:
-                process.wait(timeout=grace)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
+        if process is not None:
+            signal_group(process, sig, grace)
         if self._log is not None:
             self._log.close()
             self._log = None
 
     def log_tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
+        return log_tail(self.log_path, lines)
 
     def __enter__(self) -> LiveWorker:
         return self.start()
