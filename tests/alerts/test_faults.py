@@ -8,7 +8,6 @@ receiver's acceptance and the outbox acknowledgement, so at most the in-flight n
 from __future__ import annotations
 
 import asyncio
-import io
 import os
 import shutil
 import signal
@@ -16,28 +15,21 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 import redis.asyncio as aioredis
-from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
-from alerts import AlertDelivery, AlertMetrics, AlertSettings, RedisUnavailable, Router, build_sinks
+from alerts import AlertSettings
 from alerts.model import Alert
-from alerts.routing import RoutingConfig
 from tests.alerts.conftest import Receiver, free_port
-from tests.alerts.worker_main import DESK_ROUTING, alert_for
+from tests.alerts.worker_main import alert_for, delivery_for, submit_all
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 REDIS_SERVER = shutil.which("redis-server")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def expected_keys(count: int) -> set[str]:
@@ -54,24 +46,6 @@ def settings_for(prefix: str, receiver: Receiver) -> AlertSettings:
         retry_max_seconds=2.0,
         poll_seconds=0.1,
     )
-
-
-def delivery_for(settings: AlertSettings, redis: aioredis.Redis, http: httpx.AsyncClient) -> AlertDelivery:
-    router = Router(RoutingConfig.model_validate(DESK_ROUTING), {})
-    sinks = build_sinks(settings, http, io.StringIO(), now=now)
-    return AlertDelivery(settings, router, redis, sinks, AlertMetrics(CollectorRegistry()), now)
-
-
-async def submit_all(delivery: AlertDelivery, count: int) -> None:
-    """What the delivery agent does: an alert stays on the alerts topic until submit succeeds."""
-    for i in range(count):
-        alert = Alert.from_json(alert_for(i))
-        while True:
-            try:
-                await delivery.submit(alert)
-                break
-            except RedisUnavailable:
-                await asyncio.sleep(0.1)
 
 
 async def wait_for(receiver: Receiver, keys: set[str], timeout: float) -> None:

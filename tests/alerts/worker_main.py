@@ -45,6 +45,24 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def delivery_for(settings: AlertSettings, redis: aioredis.Redis, http: httpx.AsyncClient) -> AlertDelivery:
+    router = Router(RoutingConfig.model_validate(DESK_ROUTING), {})
+    sinks = build_sinks(settings, http, io.StringIO(), now=now)
+    return AlertDelivery(settings, router, redis, sinks, AlertMetrics(CollectorRegistry()), now)
+
+
+async def submit_all(delivery: AlertDelivery, count: int) -> None:
+    """What the delivery agent does: an alert stays on the alerts topic until submit succeeds."""
+    for i in range(count):
+        alert = Alert.from_json(alert_for(i))
+        while True:
+            try:
+                await delivery.submit(alert)
+                break
+            except RedisUnavailable:
+                await asyncio.sleep(0.1)
+
+
 async def main(args: argparse.Namespace) -> int:
     settings = AlertSettings(
         webhook_url=SecretStr(args.url),
@@ -57,19 +75,10 @@ async def main(args: argparse.Namespace) -> int:
     )
     redis = aioredis.Redis.from_url(args.redis, socket_timeout=2, socket_connect_timeout=1)
     async with httpx.AsyncClient(timeout=5) as http:
-        router = Router(RoutingConfig.model_validate(DESK_ROUTING), {})
-        sinks = build_sinks(settings, http, io.StringIO(), now=now)
-        delivery = AlertDelivery(settings, router, redis, sinks, AlertMetrics(CollectorRegistry()), now)
+        delivery = delivery_for(settings, redis, http)
         stop = asyncio.Event()
         drain = asyncio.create_task(delivery.drain(stop))
-        for i in range(args.count):
-            alert = Alert.from_json(alert_for(i))
-            while True:
-                try:
-                    await delivery.submit(alert)
-                    break
-                except RedisUnavailable:
-                    await asyncio.sleep(0.2)
+        await submit_all(delivery, args.count)
         while True:
             try:
                 if await delivery.outbox_depth() == 0:
