@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from events.model import Event
+from sla import ClockOutcome, ConversationSla, SlaEngine, SlaSignal
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday, 10:00 UTC (11:00 in Berlin)
 
@@ -34,3 +35,18 @@ def event_factory(conversation_id: str = "conv-1", channel: str = "chat") -> Mak
         return Event(**body, **fields)
 
     return make
+
+
+def feed(engine: SlaEngine, events: list[Event]) -> tuple[ConversationSla, list[SlaSignal], list[ClockOutcome]]:
+    """Apply ``events`` in arrival order (none may be dropped); the final state and all it emitted."""
+    state: ConversationSla | None = None
+    signals: list[SlaSignal] = []
+    outcomes: list[ClockOutcome] = []
+    for event in events:
+        step = engine.apply(state, event)
+        assert step.dropped is None
+        state = step.state
+        signals += step.signals
+        outcomes += step.outcomes
+    assert state is not None
+    return state, signals, outcomes

@@ -4,23 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from events.model import Event
-from sla import Clock, ClockOutcome, ConversationSla, SignalKind, SlaEngine, SlaSignal
-from tests.sla.sla_testkit import T0, MakeEvent, event_factory
-
-
-def run(engine: SlaEngine, events: list[Event]) -> tuple[ConversationSla, list[SlaSignal], list[ClockOutcome]]:
-    state: ConversationSla | None = None
-    signals: list[SlaSignal] = []
-    outcomes: list[ClockOutcome] = []
-    for event in events:
-        step = engine.apply(state, event)
-        assert step.dropped is None
-        state = step.state
-        signals += step.signals
-        outcomes += step.outcomes
-    assert state is not None
-    return state, signals, outcomes
+from sla import Clock, ClockOutcome, SignalKind, SlaEngine
+from tests.sla.sla_testkit import T0, MakeEvent, event_factory, feed
 
 
 def by_clock(outcomes: list[ClockOutcome], clock: Clock) -> list[tuple[int, float]]:
@@ -29,7 +14,7 @@ def by_clock(outcomes: list[ClockOutcome], clock: Clock) -> list[tuple[int, floa
 
 def test_first_reply_runs_from_first_customer_message_to_first_agent_message(engine: SlaEngine,
                                                                             ev: MakeEvent) -> None:
-    _, _, outcomes = run(engine, [ev(0, "customer"), ev(10, "customer"), ev(45, "agent"), ev(50, "agent")])
+    _, _, outcomes = feed(engine, [ev(0, "customer"), ev(10, "customer"), ev(45, "agent"), ev(50, "agent")])
     assert by_clock(outcomes, Clock.FIRST_REPLY) == [(0, 45.0)]
     first = next(o for o in outcomes if o.clock is Clock.FIRST_REPLY)
     assert first.within_target and first.policy == "chat" and first.target_seconds == 60
@@ -37,7 +22,7 @@ def test_first_reply_runs_from_first_customer_message_to_first_agent_message(eng
 
 def test_a_bot_message_is_no_reply_unless_the_policy_says_so(engine: SlaEngine, ev: MakeEvent,
                                                             write_config: object) -> None:
-    _, _, outcomes = run(engine, [ev(0, "customer"), ev(5, "bot"), ev(90, "agent")])
+    _, _, outcomes = feed(engine, [ev(0, "customer"), ev(5, "bot"), ev(90, "agent")])
     assert by_clock(outcomes, Clock.FIRST_REPLY) == [(0, 90.0)]
 
     from sla import load_policies
@@ -46,7 +31,7 @@ def test_a_bot_message_is_no_reply_unless_the_policy_says_so(engine: SlaEngine, 
     text = DEFAULT_FILE.read_text().replace("  - name: chat\n", "  - name: chat\n    count_bot_replies: true\n", 1)
     assert callable(write_config)
     bots = SlaEngine(write_config(text))
-    _, _, outcomes = run(bots, [ev(0, "customer", event_id="b1"), ev(5, "bot", event_id="b2")])
+    _, _, outcomes = feed(bots, [ev(0, "customer", event_id="b1"), ev(5, "bot", event_id="b2")])
     assert by_clock(outcomes, Clock.FIRST_REPLY) == [(0, 5.0)]
     assert load_policies(None).get("chat") is not None
 
@@ -58,7 +43,7 @@ def test_next_reply_starts_at_the_first_unanswered_customer_message(engine: SlaE
         ev(200, "agent"),  # no clock running: nothing
         ev(300, "customer"), ev(420, "agent"),
     ]
-    _, _, outcomes = run(engine, events)
+    _, _, outcomes = feed(engine, events)
     assert by_clock(outcomes, Clock.FIRST_REPLY) == [(0, 30.0)]
     assert by_clock(outcomes, Clock.NEXT_REPLY) == [(100, 60.0), (300, 120.0)]
     assert [o.within_target for o in outcomes if o.clock is Clock.NEXT_REPLY] == [True, True]
@@ -71,7 +56,7 @@ def test_resolution_excludes_paused_time_and_solving_stops_every_clock(engine: S
         ev(330, "customer"),  # a customer reply reopens and resumes (5 paused minutes)
         ev(400, "on_hold"), ev(500, "open"), ev(600, "solved"),
     ]
-    state, _, outcomes = run(engine, events)
+    state, _, outcomes = feed(engine, events)
     assert by_clock(outcomes, Clock.RESOLUTION) == [(0, 30.0 + 70.0 + 100.0)]
     assert state.core.status == "solved"
     assert all(run is None or not run.active for run in state.core.runs())
@@ -81,7 +66,7 @@ def test_resolution_excludes_paused_time_and_solving_stops_every_clock(engine: S
 def test_a_customer_message_after_solved_reopens_a_new_resolution_cycle(engine: SlaEngine, ev: MakeEvent) -> None:
     events = [ev(0, "customer"), ev(20, "agent"), ev(60, "solved"), ev(1000, "closed"),
               ev(2000, "customer"), ev(2050, "agent"), ev(2100, "solved")]
-    state, _, outcomes = run(engine, events)
+    state, _, outcomes = feed(engine, events)
     assert by_clock(outcomes, Clock.RESOLUTION) == [(0, 60.0), (2000, 100.0)]
     assert by_clock(outcomes, Clock.NEXT_REPLY) == [(2000, 50.0)]  # after an agent reply: next reply
     assert [o for o in outcomes if o.clock is Clock.RESOLUTION][1].conversation.conversation_id == "conv-1"
@@ -89,7 +74,7 @@ def test_a_customer_message_after_solved_reopens_a_new_resolution_cycle(engine: 
 
 
 def test_open_status_starts_resolution(engine: SlaEngine, ev: MakeEvent) -> None:
-    state, _, outcomes = run(engine, [ev(0, "open"), ev(100, "solved")])
+    state, _, outcomes = feed(engine, [ev(0, "open"), ev(100, "solved")])
     assert by_clock(outcomes, Clock.RESOLUTION) == [(0, 100.0)]
     assert state.core.first is None
 
@@ -103,7 +88,7 @@ def test_pause_on_is_per_clock(engine: SlaEngine, ev: MakeEvent, write_config: o
     )
     assert callable(write_config)
     engine = SlaEngine(write_config(text))
-    _, _, outcomes = run(engine, [ev(0, "customer"), ev(10, "pending"), ev(110, "on_hold"), ev(210, "open"),
+    _, _, outcomes = feed(engine, [ev(0, "customer"), ev(10, "pending"), ev(110, "on_hold"), ev(210, "open"),
                                   ev(220, "agent"), ev(300, "solved")])
     # first reply pauses on pending and on hold; resolution only on hold
     assert by_clock(outcomes, Clock.FIRST_REPLY) == [(0, 20.0)]
@@ -111,7 +96,7 @@ def test_pause_on_is_per_clock(engine: SlaEngine, ev: MakeEvent, write_config: o
 
 
 def test_priority_change_re_evaluates_the_policy(engine: SlaEngine, ev: MakeEvent) -> None:
-    state, signals, _ = run(engine, [ev(0, "customer"), ev(20, "system", priority="urgent")])
+    state, signals, _ = feed(engine, [ev(0, "customer"), ev(20, "system", priority="urgent")])
     assert state.core.first is not None and state.core.first.policy == "chat-urgent"
     # 20 s counted: the urgent 50% warning (15 s) is due at once, the urgent breach (30 s) 10 s later
     assert engine.next_due(state) == T0 + timedelta(seconds=20)
@@ -123,7 +108,7 @@ def test_priority_change_re_evaluates_the_policy(engine: SlaEngine, ev: MakeEven
 
 
 def test_priority_that_is_not_sent_keeps_the_last_value(engine: SlaEngine, ev: MakeEvent) -> None:
-    state, _, _ = run(engine, [ev(0, "customer", priority="urgent"), ev(5, "customer"), ev(6, "assignment",
+    state, _, _ = feed(engine, [ev(0, "customer", priority="urgent"), ev(5, "customer"), ev(6, "assignment",
                                                                                     agent_id="a-1")])
     assert state.core.priority == "urgent" and state.core.agent_id == "a-1"
 
@@ -132,7 +117,7 @@ def test_team_change_moves_a_clock_onto_business_hours(engine: SlaEngine) -> Non
 
     ev = event_factory("mail-1", channel="email")
     # Monday 10:00 UTC = 11:00 Berlin; billing counts 09:00-17:00 Berlin only
-    state, _, _ = run(engine, [ev(0, "customer"), ev(3600, "assignment", team="billing", agent_id="a-2")])
+    state, _, _ = feed(engine, [ev(0, "customer"), ev(3600, "assignment", team="billing", agent_id="a-2")])
     first = state.core.first
     assert first is not None and first.policy == "email-billing" and first.acc == 3600
     # 3 more business hours from 12:00 Berlin -> 15:00 Berlin = 14:00 UTC; the 50% warning (2 h) was due at once
@@ -147,7 +132,7 @@ def test_team_change_moves_a_clock_onto_business_hours(engine: SlaEngine) -> Non
 
 
 def test_describe_lists_every_clock_with_due_times(engine: SlaEngine, ev: MakeEvent) -> None:
-    state, _, _ = run(engine, [ev(0, "customer"), ev(30, "agent"), ev(60, "customer"), ev(70, "pending")])
+    state, _, _ = feed(engine, [ev(0, "customer"), ev(30, "agent"), ev(60, "customer"), ev(70, "pending")])
     description = engine.describe(state, T0 + timedelta(seconds=100))
     clocks = {c["clock"]: c for c in description["clocks"]}
     assert [clocks[name]["state"] for name in ("first_reply", "next_reply", "resolution")] == [

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from events.model import Event
-from sla import Clock, ClockOutcome, ConversationSla, PolicySet, SlaEngine, SlaSignal
-from tests.sla.sla_testkit import T0, MakeEvent, event_factory
+from sla import Clock, ClockOutcome, ConversationSla, PolicySet, SlaEngine
+from tests.sla.sla_testkit import T0, MakeEvent, event_factory, feed
 
 ACTIONS = ["customer", "customer", "agent", "agent", "bot", "pending", "on_hold", "open", "solved", "closed",
            "urgent", "normal", "billing"]
@@ -33,20 +33,6 @@ def make_events(script: list[tuple[int, str]], channel: str = "email") -> list[E
 
 
 scripts = st.lists(st.tuples(st.integers(0, 400), st.sampled_from(ACTIONS)), min_size=1, max_size=25)
-
-
-def feed(engine: SlaEngine, events: list[Event]) -> tuple[ConversationSla, list[SlaSignal], list[ClockOutcome]]:
-    state: ConversationSla | None = None
-    signals: list[SlaSignal] = []
-    outcomes: list[ClockOutcome] = []
-    for event in events:
-        step = engine.apply(state, event)
-        assert step.dropped is None
-        state = step.state
-        signals += step.signals
-        outcomes += step.outcomes
-    assert state is not None
-    return state, signals, outcomes
 
 
 @st.composite
