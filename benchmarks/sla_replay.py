@@ -106,16 +106,14 @@ def replay(engine: SlaEngine, stream: list[Event]) -> dict[str, float]:
         for cid in index.pop_due(now_ts):
             state = states[cid]
             signals += len(engine.advance(state, now).signals)
-            due = engine.next_due(state)
-            index.set(cid, due.timestamp() if due is not None else None)
+            index.set(cid, engine.next_due_ts(state))
         cid = event.conversation_id
         step = engine.apply(states.get(cid), event)
         states[cid] = step.state
         signals += len(step.signals)
         outcomes += len(step.outcomes)
         dropped += step.dropped is not None
-        due = engine.next_due(step.state)
-        index.set(cid, due.timestamp() if due is not None else None)
+        index.set(cid, engine.next_due_ts(step.state))
     elapsed, cpu = time.perf_counter() - start, time.process_time() - cpu
     return {"events": len(stream), "seconds": elapsed, "events_per_s": len(stream) / elapsed,
             "cpu_events_per_s": len(stream) / cpu, "signals": signals, "outcomes": outcomes, "dropped": dropped}

@@ -39,7 +39,6 @@ _STATUS_ACTIONS = {status: status.value for status in Status}
 _PRIORITIES = {priority: priority.value for priority in Priority}
 _CHANNELS = {channel: channel.value for channel in Channel}
 _INF = math.inf
-_MEMO_LIMIT = 4096
 
 
 @dataclass(slots=True)
@@ -80,7 +79,6 @@ class SlaEngine:
         self.plans = Plans(policies)
         self.lateness = lateness.total_seconds()
         self.compact_after = compact_after
-        self._datetimes: dict[float, datetime] = {}  # the same instants recur: starts, due and fire times
 
     # --- events ------------------------------------------------------------------------------
     def apply(self, state: ConversationSla | None, event: Event) -> SlaStep:
@@ -152,7 +150,12 @@ class SlaEngine:
     def next_due(self, state: ConversationSla) -> datetime | None:
         """When the next level of a running clock falls due (possibly already past)."""
         due = self._next_due_ts(state)
-        return None if due == _INF else self._dt(due)
+        return None if due == _INF else datetime.fromtimestamp(due, UTC)
+
+    def next_due_ts(self, state: ConversationSla) -> float | None:
+        """:meth:`next_due` in epoch seconds, as a :class:`~sla.deadlines.DeadlineIndex` keeps it."""
+        due = self._next_due_ts(state)
+        return None if due == _INF else due
 
     def _next_due_ts(self, state: ConversationSla) -> float:
         due = state.due
@@ -201,7 +204,6 @@ class SlaEngine:
         if len(due) > 1:
             due.sort(key=lambda d: (d[0], d[1], d[2]))
         ref = self.ref(state)
-        fired = self._dt(fired_at)
         out = step.signals
         runs = core.runs()
         for at, _, index, level in due:
@@ -217,9 +219,9 @@ class SlaEngine:
                     level.name,  # level
                     plan.policy.name,  # policy
                     run.cycle,  # cycle
-                    self._dt(run.started),  # started_at
-                    self._dt(at),  # due_at
-                    fired,  # fired_at
+                    run.started,  # started
+                    at,  # due
+                    fired_at,  # fired
                     plan.clock.target,  # target_seconds
                     plan.counted(run, fired_at if fired_at > at else at),  # elapsed_seconds
                 )  # positional: 1 us less per signal than keywords
@@ -252,8 +254,8 @@ class SlaEngine:
                     ref,  # conversation
                     CLOCKS[index],  # clock
                     plan.policy.name,  # policy
-                    self._dt(run.started),  # started_at
-                    self._dt(run.stopped),  # stopped_at
+                    run.started,  # started
+                    run.stopped,  # stopped
                     run.acc,  # elapsed_seconds
                     plan.clock.target,  # target_seconds
                     plan.clock.critical,  # critical_seconds
@@ -271,9 +273,9 @@ class SlaEngine:
                 highest,  # level
                 plan.policy.name,  # policy
                 cycle,  # cycle
-                self._dt(run.started),  # started_at
-                self._dt(run.stopped),  # due_at
-                self._dt(fired_at),  # fired_at
+                run.started,  # started
+                run.stopped,  # due
+                fired_at,  # fired
                 plan.clock.target,  # target_seconds
                 run.acc,  # elapsed_seconds
             )
@@ -308,15 +310,6 @@ class SlaEngine:
         return ConversationRef(
             state.conversation_id, core.channel, core.priority, core.team, core.agent_id, core.customer_id
         )
-
-    def _dt(self, ts: float) -> datetime:
-        memo = self._datetimes
-        found = memo.get(ts)
-        if found is None:
-            if len(memo) >= _MEMO_LIMIT:
-                memo.clear()
-            found = memo[ts] = datetime.fromtimestamp(ts, UTC)
-        return found
 
     # --- inspection --------------------------------------------------------------------------
     def describe(self, state: ConversationSla, now: datetime) -> dict[str, Any]:

@@ -1,11 +1,16 @@
 """What the SLA engine tells the rest of supportwatch: signals (alerts to raise or clear)
-and outcomes (a clock finished, for metrics and reports)."""
+and outcomes (a clock finished, for metrics and reports).
+
+They are immutable named tuples (a replay makes millions of them: a tuple is made in one step, a
+frozen dataclass sets each field through ``object.__setattr__``); instants are epoch seconds, read
+as aware UTC datetimes through the ``*_at`` properties.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
+from typing import NamedTuple
 
 
 class Clock(StrEnum):
@@ -21,8 +26,7 @@ class SignalKind(StrEnum):
     STOPPED = "stopped"  # a clock that had warned or breached stopped: its alerts resolve
 
 
-@dataclass(frozen=True, slots=True)
-class ConversationRef:
+class ConversationRef(NamedTuple):
     """The conversation attributes every alert and metric needs."""
 
     conversation_id: str
@@ -33,8 +37,7 @@ class ConversationRef:
     customer_id: str | None
 
 
-@dataclass(frozen=True, slots=True)
-class SlaSignal:
+class SlaSignal(NamedTuple):
     kind: SignalKind
     conversation: ConversationRef
     clock: Clock
@@ -42,23 +45,42 @@ class SlaSignal:
     level: str
     policy: str  # name of the policy that set the deadline
     cycle: int  # which run of this clock (next reply and resolution run more than once per conversation)
-    started_at: datetime
-    due_at: datetime  # when this level was due (for STOPPED: when the clock stopped)
-    fired_at: datetime  # event time in replay, wall time in live mode
+    started: float  # epoch seconds; ``started_at`` is the datetime
+    due: float  # when this level was due (for STOPPED: when the clock stopped); ``due_at``
+    fired: float  # event time in replay, wall time in live mode; ``fired_at``
     target_seconds: float
     elapsed_seconds: float  # counted (business, unpaused) seconds at fired_at
 
+    @property
+    def started_at(self) -> datetime:
+        return datetime.fromtimestamp(self.started, UTC)
 
-@dataclass(frozen=True, slots=True)
-class ClockOutcome:
+    @property
+    def due_at(self) -> datetime:
+        return datetime.fromtimestamp(self.due, UTC)
+
+    @property
+    def fired_at(self) -> datetime:
+        return datetime.fromtimestamp(self.fired, UTC)
+
+
+class ClockOutcome(NamedTuple):
     conversation: ConversationRef
     clock: Clock
     policy: str
-    started_at: datetime
-    stopped_at: datetime
+    started: float  # epoch seconds; ``started_at`` is the datetime
+    stopped: float  # epoch seconds; ``stopped_at``
     elapsed_seconds: float  # counted (business, unpaused) seconds
     target_seconds: float
     critical_seconds: float
+
+    @property
+    def started_at(self) -> datetime:
+        return datetime.fromtimestamp(self.started, UTC)
+
+    @property
+    def stopped_at(self) -> datetime:
+        return datetime.fromtimestamp(self.stopped, UTC)
 
     @property
     def within_target(self) -> bool:

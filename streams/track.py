@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, MutableMapping
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 from alerts import Alert
@@ -109,8 +109,8 @@ class TrackStage:
         for alert in alerts:
             await self._outputs.send(self._alerts_topic, alert.conversation_id or alert.channel, alert.to_json())
 
-    def _schedule(self, key: str, due: datetime | None) -> None:
-        self._deadlines.set(key, due.timestamp() if due is not None else None)
+    def _schedule(self, key: str, due: float | None) -> None:
+        self._deadlines.set(key, due)
 
     def rebuild(self, items: Iterable[tuple[str, Any]], partitions: set[int] | None) -> int:
         """Rebuild the deadline index and open figures from the table's records of ``partitions``."""

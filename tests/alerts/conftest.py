@@ -36,9 +36,9 @@ def sla_signal(
         level=level,
         policy="email",
         cycle=cycle,
-        started_at=at - timedelta(hours=1),
-        due_at=at,
-        fired_at=at,
+        started=(at - timedelta(hours=1)).timestamp(),
+        due=at.timestamp(),
+        fired=at.timestamp(),
         target_seconds=4 * 3600,
         elapsed_seconds=3600,
     )
