@@ -42,6 +42,8 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--report", type=Path, required=True)
     replay.add_argument("--alerts", type=Path, default=None)
     replay.add_argument("--no-sentiment", action="store_true", help="skip the model (surveys still count)")
+    replay.add_argument("--workers", type=int, default=1,
+                        help="processes, each replaying the conversations of one partition (default 1)")
 
     inspect = sub.add_parser("inspect", help="a conversation's clocks and mood, from a running worker")
     inspect.add_argument("conversation_id")
@@ -88,7 +90,7 @@ def _run(args: argparse.Namespace) -> int:
         from supportwatch.replay import run_replay
 
         return run_replay(settings, args.events, policies=args.policies, report=args.report,
-                          alerts=args.alerts, sentiment=not args.no_sentiment)
+                          alerts=args.alerts, sentiment=not args.no_sentiment, workers=args.workers)
     if args.command == "inspect":
         return _inspect(settings, args.conversation_id, args.url)
     if args.command == "check-config":

@@ -1,12 +1,19 @@
 """``supportwatch replay``: the same tracking core over a file of v1 events, in event time, with
 no broker and no sleeping. Deadlines fire when event time passes them; the report and the alert
-log are the contract other tools read (README, "Replay")."""
+log are the contract other tools read (README, "Replay").
+
+Conversations are independent, so ``--workers N`` replays them in N forked processes, each owning
+the conversations whose id hashes to it (as the topic key spreads them over partitions), and
+merges the results: the same report, the same alerts in order of firing."""
 
 from __future__ import annotations
 
+import heapq
 import json
+import multiprocessing
 import statistics
 import sys
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -120,7 +127,9 @@ def classify_all(events: Sequence[Event], classifier: Classifier, batch: int) ->
     return out
 
 
-def replay(events: Sequence[Event], tracker: Tracker, sentiments: dict[str, Sentiment]) -> ReplayResult:
+def replay(events: Sequence[Event], tracker: Tracker, sentiments: dict[str, Sentiment],
+           end: datetime | None = None) -> ReplayResult:
+    """Replay ``events`` (sorted by event time) up to ``end`` (default: the last event's time)."""
     result = ReplayResult()
     records: dict[str, ConversationRecord] = {}
     deadlines: DeadlineIndex[str] = DeadlineIndex()
@@ -151,7 +160,7 @@ def replay(events: Sequence[Event], tracker: Tracker, sentiments: dict[str, Sent
         if update.next_due is None:
             deadlines.discard(key)
         else:
-            deadlines.set(key, update.next_due.timestamp())
+            deadlines.set(key, update.next_due)
 
     def advance_to(at: datetime) -> None:
         """Fire every deadline up to ``at`` at its own due time, earliest first."""
@@ -168,6 +177,7 @@ def replay(events: Sequence[Event], tracker: Tracker, sentiments: dict[str, Sent
         result.conversations[key].events += 1
         take(key, tracker.on_event(records.get(key), event, sentiments.get(event.event_id)))
         last = event.at
+    last = end or last
     if last is not None:
         advance_to(last)
         for key, record in records.items():
@@ -176,9 +186,46 @@ def replay(events: Sequence[Event], tracker: Tracker, sentiments: dict[str, Sent
     return result
 
 
+def partition_of(conversation_id: str, workers: int) -> int:
+    return zlib.crc32(conversation_id.encode("utf-8")) % workers
+
+
+# What forked replay processes read (inherited, never pickled): events, tracker, sentiments, workers.
+_FORKED: tuple[Sequence[Event], Tracker, dict[str, Sentiment], int] | None = None
+
+
+def _replay_part(part: int) -> ReplayResult:
+    assert _FORKED is not None  # noqa: S101 - set by replay_parallel before forking
+    events, tracker, sentiments, workers = _FORKED
+    mine = [e for e in events if partition_of(e.conversation_id, workers) == part]
+    return replay(mine, tracker, sentiments, end=events[-1].at if events else None)
+
+
+def replay_parallel(events: Sequence[Event], tracker: Tracker, sentiments: dict[str, Sentiment],
+                    workers: int) -> ReplayResult:
+    """:func:`replay` over ``workers`` processes, one per partition of the conversations."""
+    if workers <= 1:
+        return replay(events, tracker, sentiments)
+    global _FORKED
+    _FORKED = (events, tracker, sentiments, workers)
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            parts = pool.map(_replay_part, range(workers))
+    finally:
+        _FORKED = None
+    merged = ReplayResult()
+    for key in dict.fromkeys(e.conversation_id for e in events):  # first-seen order, as one process has it
+        merged.conversations[key] = parts[partition_of(key, workers)].conversations[key]
+    for part in parts:
+        merged.open_state.update(part.open_state)
+        merged.dropped.update(part.dropped)
+    merged.alerts = list(heapq.merge(*(part.alerts for part in parts), key=lambda alert: alert.fired_at))
+    return merged
+
+
 def run_replay(
     settings: Settings, path: Path, *, policies: Path | None, report: Path, alerts: Path | None, sentiment: bool,
-    out: TextIO = sys.stderr,
+    workers: int = 1, out: TextIO = sys.stderr,
 ) -> int:
     if policies is not None:
         settings = settings.model_copy(update={"policy_file": policies})
@@ -187,7 +234,7 @@ def run_replay(
     with path.open("rb") as handle:
         events = read_events(handle, settings.max_text_bytes, invalid)
     sentiments = classify_all(events, runtime.classifier(), settings.model.batch_size) if sentiment else {}
-    result = replay(events, runtime.tracker, sentiments)
+    result = replay_parallel(events, runtime.tracker, sentiments, workers)
     result.invalid.update(invalid)
     report.write_text(json.dumps(result.report(), indent=2) + "\n", encoding="utf-8")
     if alerts is not None:

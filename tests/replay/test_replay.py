@@ -98,3 +98,16 @@ def test_replay_on_real_social_care_timing(tmp_path: Path) -> None:
     assert social["conversations"] == 525
     assert 600 < social["first_reply_p50_seconds"] < 6 * 3600  # the README of the data: a median of about 2 h
     assert social["first_reply_p90_seconds"] > social["first_reply_p50_seconds"]
+
+
+def test_replay_over_two_processes_gives_the_same_report_and_alerts(tmp_path: Path) -> None:
+    outputs = {}
+    for workers in (1, 2):
+        report, alerts = tmp_path / f"report-{workers}.json", tmp_path / f"alerts-{workers}.jsonl"
+        assert main(["replay", str(SHARED_TWCS), "--report", str(report), "--alerts", str(alerts),
+                     "--no-sentiment", "--workers", str(workers)]) == 0
+        lines = alerts.read_text().splitlines()
+        fired = [json.loads(row)["fired_at"] for row in lines]
+        assert fired == sorted(fired)
+        outputs[workers] = (json.loads(report.read_text()), sorted(lines))
+    assert outputs[2][1] and outputs[1] == outputs[2]
