@@ -105,3 +105,27 @@ def load_corpus(vader_sdist: Path, seed: int, holdout: int) -> tuple[list[Exampl
         rows.append(ex)
     rows.sort(key=lambda e: (_bucket(e.text, seed), e.text))
     return rows[holdout:], rows[:holdout]
+
+
+def write_heldout(out: Path, cache: Path, seed: int = 13, holdout: int = 5000) -> int:
+    """Write the held-out split the models were scored on as ``{"text", "label"}`` JSONL."""
+    import json
+
+    _, test_rows = load_corpus(download_vader_sdist(cache), seed, holdout)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with out.open("w", encoding="utf-8") as handle:
+        for row in test_rows:
+            handle.write(json.dumps({"text": row.text, "label": LABELS[row.label]}) + "\n")
+    return len(test_rows)
+
+
+if __name__ == "__main__":
+    import argparse
+
+    parser = argparse.ArgumentParser(description="write the held-out split as JSONL (for evaluate and benchmarks)")
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--cache", type=Path, default=Path("build/cache"))
+    parser.add_argument("--seed", type=int, default=13)
+    parser.add_argument("--holdout", type=int, default=5000)
+    args = parser.parse_args()
+    print(f"wrote {write_heldout(args.out, args.cache, args.seed, args.holdout)} examples to {args.out}")

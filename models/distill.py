@@ -2,6 +2,9 @@
 
     python -m models.distill --teacher build/teacher --out build/student-l3
 
+The teacher's logits over the training split (the slow part: a full fp32 pass) are kept in
+``--logits`` and reused by later runs with the same teacher, split and length.
+
 The student is the teacher with only some encoder layers kept (default 0, 2, 5: the bottom
 layer, one from the middle and the top one, whose output the classifier head was trained on),
 then trained one epoch on the same corpus split as the teacher, on a mix of the hard labels and
@@ -60,6 +63,20 @@ def teacher_logits(teacher: PreTrainedModel, tokenizer: object, rows: list[Examp
     return out
 
 
+def cached_logits(path: Path | None, teacher: PreTrainedModel, tokenizer: object, rows: list[Example],
+                  max_len: int) -> dict[str, torch.Tensor]:
+    """The teacher's logits for ``rows``, from ``path`` when it holds them all, else computed (and saved)."""
+    if path is not None and path.is_file():
+        saved: dict[str, torch.Tensor] = torch.load(path)
+        if all(e.text in saved for e in rows):
+            return saved
+    soft = teacher_logits(teacher, tokenizer, rows, max_len)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        torch.save(soft, path)
+    return soft
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -77,6 +94,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--alpha", type=float, default=0.5, help="weight of the hard-label loss")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--limit", type=int, default=0, help="train on the first N examples only (smoke runs)")
+    parser.add_argument("--logits", type=Path, default=None,
+                        help="file of the teacher's logits: read if it exists, written otherwise")
     args = parser.parse_args(argv)
 
     torch.manual_seed(args.seed)
@@ -89,7 +108,7 @@ def main(argv: list[str] | None = None) -> None:
     teacher = AutoModelForSequenceClassification.from_pretrained(args.teacher, dtype=torch.float32)
     started = time.monotonic()
     # alpha 1 trains the truncated teacher on the hard labels only (no teacher pass: faster).
-    soft = teacher_logits(teacher, tokenizer, train_rows, args.max_len) if args.alpha < 1 else {}
+    soft = cached_logits(args.logits, teacher, tokenizer, train_rows, args.max_len) if args.alpha < 1 else {}
     logits_seconds = time.monotonic() - started
     print(f"teacher logits for {len(soft)} texts in {logits_seconds:.0f}s", flush=True)
     lengths = {e.text: min(len(ids), args.max_len) for e, ids in

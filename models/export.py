@@ -2,14 +2,16 @@
 
     python -m models.export SRC_DIR OUT_DIR [--no-fp32]
 
-Writes ``OUT_DIR/model.onnx`` (fp32), ``OUT_DIR/model-int8.onnx`` (int8 weights, dynamic
-activation quantisation), the tokenizer and ``config.json`` (labels), so that
+Writes ``OUT_DIR/model.onnx`` (fp32), ``OUT_DIR/model-int8.onnx`` (int8 weights per output
+channel, dynamic activation quantisation), the tokenizer, ``config.json`` (labels) and the
+source's ``training.json`` record when it has one, so that
 ``ModelSettings(path=OUT_DIR, backend="onnx-int8")`` loads it.
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -50,7 +52,10 @@ def export(src: Path, out: Path, keep_fp32: bool = True) -> Path:
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
     tokenizer = AutoTokenizer.from_pretrained(src)
-    model = AutoModelForSequenceClassification.from_pretrained(src, dtype=torch.float32).eval()
+    # Eager attention exports the MatMul/Softmax pattern that the optimiser fuses into one Attention
+    # operator (QAttention once quantised); the SDPA export is not recognised and stays unfused.
+    model = AutoModelForSequenceClassification.from_pretrained(src, dtype=torch.float32,
+                                                               attn_implementation="eager").eval()
     out.mkdir(parents=True, exist_ok=True)
     sample = tokenizer(["a short one", "and a somewhat longer sample text to export"], padding=True,
                        return_tensors="pt")
@@ -65,12 +70,14 @@ def export(src: Path, out: Path, keep_fp32: bool = True) -> Path:
         _optimise(raw, fp32, model)
     int8 = out / INT8_NAME
     # Fused operators (com.microsoft domain) defeat shape inference: their outputs are float.
-    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8,
+    quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True,
                      extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
     if not keep_fp32:
         fp32.unlink()
     tokenizer.save_pretrained(out)
     model.config.save_pretrained(out)
+    if (src / "training.json").is_file() and src.resolve() != out.resolve():
+        shutil.copy(src / "training.json", out / "training.json")
     return int8
 
 

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 import random
+from pathlib import Path
 
+import pytest
 import torch
-from transformers import BertConfig, BertForSequenceClassification
+from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
 from models.data import Example
-from models.distill import length_batches, truncate_layers
+from models.distill import cached_logits, length_batches, truncate_layers
+from models.settings import SHIPPED
 
 
 def test_truncate_keeps_the_chosen_layers_and_leaves_the_teacher_alone() -> None:
@@ -34,3 +37,24 @@ def test_length_batches_cover_all_rows_with_similar_lengths() -> None:
     assert max(max(lengths[r.text] for r in c) - min(lengths[r.text] for r in c) for c in chunks) <= 5
     again = length_batches(rows, lengths, 8, random.Random(1))
     assert [[r.text for r in c] for c in chunks] == [[r.text for r in c] for c in again]
+
+
+def test_teacher_logits_are_kept_and_reused_only_when_they_cover_the_rows(tmp_path: Path) -> None:
+    torch.manual_seed(0)
+    tokenizer = AutoTokenizer.from_pretrained(SHIPPED["onnx-int8"])
+    config = BertConfig(vocab_size=tokenizer.vocab_size, hidden_size=16, num_hidden_layers=1,
+                        num_attention_heads=2, intermediate_size=32, num_labels=3)
+    teacher = BertForSequenceClassification(config).eval()
+    rows = [Example(text, 0, "test") for text in ("great service", "still waiting", "ok")]
+    path = tmp_path / "logits.pt"
+    first = cached_logits(path, teacher, tokenizer, rows, 16)
+    assert path.is_file() and set(first) == {row.text for row in rows}
+
+    class Unusable(torch.nn.Module):
+        def forward(self, **_: object) -> None:
+            raise AssertionError("the teacher ran although its logits were saved")
+
+    again = cached_logits(path, Unusable(), tokenizer, rows, 16)  # type: ignore[arg-type]
+    assert all(torch.equal(again[text], first[text]) for text in first)
+    with pytest.raises(AssertionError, match="teacher ran"):
+        cached_logits(path, Unusable(), tokenizer, [*rows, Example("a new text", 2, "test")], 16)  # type: ignore[arg-type]
