@@ -1,11 +1,17 @@
-"""Sentiment throughput and quality, all backends in one run on real short messages.
+"""Sentiment throughput and quality, every configuration in one run, on real short messages.
 
-    python benchmarks/sentiment_throughput.py [--data FILE.jsonl] [--naive-limit N]
+    python benchmarks/sentiment_throughput.py [--data FILE.jsonl] [--quality FILE.jsonl ...]
+                                              [--naive-limit N] [--student-torch DIR]
 
-For each configuration: messages/s of end-to-end ``classify`` (cleaning, tokenising, padding,
-inference, softmax), accuracy and macro-F1 on the labelled file, then the ratios the targets are
-stated in: the fast default against the torch fp32 reference and against a naive loop of
+Throughput is end-to-end ``classify`` (cleaning, tokenising, head+tail cut, length-sorted dynamic
+padding, inference, softmax) the way the ingest agent calls it: the messages arrive in chunks of
+``chunk`` (the agent's ``sentiment_batch_size``) and the classifier runs them in length-sorted
+batches of ``batch`` (``model.batch_size``). Quality (accuracy, macro-F1) is scored on ``--data``
+and on every ``--quality`` file. Then the ratios the targets are stated in: the shipped default
+against the torch fp32 reference model (speed and macro-F1) and against a naive loop of
 ``transformers.pipeline("sentiment-analysis", model=<reference>)`` one message at a time.
+``--student-torch`` (the distilled student's torch directory, e.g. build/student-l3) adds the
+naive loop over the student itself.
 """
 
 from __future__ import annotations
@@ -16,52 +22,65 @@ import os
 import platform
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import torch
 
 from models import ModelSettings, load_classifier
 from models.commands import read_labelled
-from models.protocol import LABELS
-from models.scoring import Quality, score
-from models.settings import SHIPPED
+from models.protocol import LABELS, Classifier
+from models.scoring import score
+from models.settings import SHIPPED, Backend
 
 DATA = Path("/work/shared/data/tweeteval-sentiment-val.jsonl")
+Predict = Callable[[Sequence[str]], list[str]]
 
 
 @dataclass(frozen=True)
+class Config:
+    name: str
+    backend: Backend
+    path: str
+    chunk: int
+    batch: int
+
+
+@dataclass
 class Row:
     name: str
     backend: str
+    chunk: int
     batch: int
     messages: int
     rate: float
-    accuracy: float
-    macro_f1: float
+    macro_f1: dict[str, float] = field(default_factory=dict)
+    accuracy: dict[str, float] = field(default_factory=dict)
 
 
-def measure(name: str, backend: str, predict: Callable[[Sequence[str]], list[str]], texts: list[str],
-            truth: list[str], batch_size: int) -> Row:
-    predict(texts[:batch_size])  # warm-up
+def rate_of(predict: Predict, texts: list[str], chunk: int) -> tuple[float, list[str]]:
+    predict(texts[:chunk])  # warm-up
     predicted: list[str] = []
     started = time.perf_counter()
-    for start in range(0, len(texts), batch_size):
-        predicted.extend(predict(texts[start : start + batch_size]))
-    seconds = time.perf_counter() - started
-    quality: Quality = score(LABELS, truth, predicted)
-    row = Row(name, backend, batch_size, len(texts), len(texts) / seconds, quality.accuracy, quality.macro_f1)
-    print(f"| {name} | {batch_size} | {len(texts)} | {row.rate:.0f} | {row.accuracy:.4f} "
-          f"| {row.macro_f1:.4f} |", flush=True)
-    return row
+    for start in range(0, len(texts), chunk):
+        predicted.extend(predict(texts[start : start + chunk]))
+    return len(texts) / (time.perf_counter() - started), predicted
+
+
+def scored(row: Row, name: str, truth: Sequence[str], predicted: Sequence[str]) -> None:
+    quality = score(LABELS, list(truth), list(predicted))
+    row.accuracy[name], row.macro_f1[name] = quality.accuracy, quality.macro_f1
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=DATA)
-    parser.add_argument("--naive-limit", type=int, default=500, help="messages for the naive pipeline loop")
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", type=Path, default=DATA, help="labelled messages the rates are measured on")
+    parser.add_argument("--quality", type=Path, action="append", default=[],
+                        help="more labelled files to score quality on (e.g. build/heldout.jsonl)")
+    parser.add_argument("--naive-limit", type=int, default=500, help="messages for each naive pipeline loop")
     parser.add_argument("--limit", type=int, default=0, help="first N messages only (0 = all)")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--student-torch", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None, help="also write the rows as JSON")
     args = parser.parse_args()
 
@@ -70,38 +89,62 @@ def main() -> None:
     texts, truth_labels = read_labelled(args.data)
     if args.limit:
         texts, truth_labels = texts[: args.limit], truth_labels[: args.limit]
-    truth: list[str] = list(truth_labels)
-    tokens = sum(len(t.split()) for t in texts) / len(texts)
-    print(f"{args.data.name}: {len(texts)} messages, {tokens:.1f} words on average; "
+    extra = {path.name: read_labelled(path) for path in args.quality}
+    words = sum(len(t.split()) for t in texts) / len(texts)
+    print(f"{args.data.name}: {len(texts)} messages, {words:.1f} words on average; "
           f"{os.cpu_count()} CPUs ({platform.processor() or platform.machine()}), threads {args.threads}")
-    print("| configuration | batch | messages | messages/s | accuracy | macro-F1 |")
-    print("| --- | --- | --- | --- | --- | --- |")
+    names = [args.data.name, *extra]
+    print("| configuration | chunk | batch | messages/s | " + " | ".join(f"macro-F1 {n}" for n in names) + " |")
+    print("| --- " * (4 + len(names)) + "|")
+
+    reference = str(SHIPPED["torch"])
+    default = "minilm-sentiment"
+    configs = [Config("L3 student int8, ONNX Runtime (default)", "onnx-int8", default, chunk, batch)
+               for chunk, batch in ((256, 8), (256, 16), (256, 32), (32, 32), (1, 1))]
+    configs += [Config("L6 int8, ONNX Runtime", "onnx-int8", "minilm-sentiment-l6", 256, 16),
+                Config("L6 reference, torch dynamic int8", "torch-int8", reference, 256, 16),
+                Config("L6 reference, torch fp32", "torch", reference, 256, 16),
+                Config("L6 reference, torch fp32", "torch", reference, 32, 32)]
+    if args.student_torch is not None:
+        configs.append(Config("L3 student, torch fp32", "torch", str(args.student_torch), 256, 16))
     rows: list[Row] = []
-    configs = [("onnx-int8", "L6 int8, ONNX Runtime (default)", (1, 8, 32, 64)),
-               ("torch-int8", "L6 reference, torch dynamic int8", (32,)),
-               ("torch", "L6 reference, torch fp32", (1, 32))]
-    for backend, label, sizes in configs:
-        for size in sizes:
-            started = time.perf_counter()
-            classifier = load_classifier(ModelSettings(backend=backend, batch_size=size, threads=args.threads))
-            print(f"<!-- {backend} loaded in {time.perf_counter() - started:.1f}s -->", flush=True)
-            rows.append(measure(label, backend, lambda batch, c=classifier: [s.label for s in c.classify(batch)],
-                                texts, truth, size))
+    for config in configs:
+        classifier = load_classifier(ModelSettings(path=config.path, backend=config.backend,
+                                                   batch_size=config.batch, threads=args.threads))
+
+        def predict(batch: Sequence[str], c: Classifier = classifier) -> list[str]:
+            return [s.label for s in c.classify(batch)]
+
+        rate, predicted = rate_of(predict, texts, config.chunk)
+        row = Row(config.name, config.backend, config.chunk, config.batch, len(texts), rate)
+        scored(row, args.data.name, truth_labels, predicted)
+        for name, (more_texts, more_truth) in extra.items():
+            scored(row, name, more_truth, predict(more_texts))
+        rows.append(row)
+        print(f"| {row.name} | {row.chunk} | {row.batch} | {row.rate:.0f} | "
+              + " | ".join(f"{row.macro_f1[n]:.4f}" for n in names) + " |", flush=True)
 
     from transformers import pipeline
 
-    naive = pipeline("sentiment-analysis", model=str(SHIPPED["torch"]), device="cpu", dtype=torch.float32)
-    subset = texts[: args.naive_limit]
-    naive_row = measure("naive transformers.pipeline loop, L6 reference fp32", "pipeline",
-                        lambda batch: [str(naive(t)[0]["label"]).lower() for t in batch],
-                        subset, truth[: len(subset)], 1)
-    rows.append(naive_row)
+    naive_models = [("L6 reference", reference)]
+    if args.student_torch is not None:
+        naive_models.append(("L3 student", str(args.student_torch)))
+    subset, subset_truth = texts[: args.naive_limit], truth_labels[: args.naive_limit]
+    for label, source in naive_models:
+        naive = pipeline("sentiment-analysis", model=source, device="cpu", dtype=torch.float32)
+        rate, predicted = rate_of(lambda batch, p=naive: [str(p(t)[0]["label"]).lower() for t in batch], subset, 1)
+        row = Row(f"naive `transformers.pipeline` loop, {label} fp32", "pipeline", 1, 1, len(subset), rate)
+        scored(row, args.data.name, subset_truth, predicted)
+        rows.append(row)
+        print(f"| {row.name} | 1 | 1 | {row.rate:.0f} | {row.macro_f1[args.data.name]:.4f} (first {len(subset)}) |",
+              flush=True)
 
-    fast = next(r for r in rows if r.backend == "onnx-int8" and r.batch == 32)
-    reference = next(r for r in rows if r.backend == "torch" and r.batch == 32)
-    print(f"\nfast default (batch 32) vs torch fp32 reference (batch 32): {fast.rate / reference.rate:.1f}x "
-          f"messages/s, macro-F1 {fast.macro_f1 - reference.macro_f1:+.4f}")
-    print(f"fast default (batch 32) vs naive pipeline loop: {fast.rate / naive_row.rate:.1f}x messages/s")
+    fast = next(r for r in rows if r.backend == "onnx-int8" and r.chunk == 256 and r.batch == 16)
+    fp32 = next(r for r in rows if r.backend == "torch" and r.name.startswith("L6") and r.chunk == 256)
+    print(f"\ndefault (chunk 256, batch 16) vs L6 torch fp32 reference (same chunks): {fast.rate / fp32.rate:.1f}x "
+          "messages/s; macro-F1 " + ", ".join(f"{n} {fast.macro_f1[n] - fp32.macro_f1[n]:+.4f}" for n in names))
+    for naive_row in (r for r in rows if r.backend == "pipeline"):
+        print(f"default vs {naive_row.name}: {fast.rate / naive_row.rate:.1f}x messages/s")
     if args.out is not None:
         args.out.write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
 

@@ -18,7 +18,8 @@ def clean(text: str) -> str:
     """
     text = text.encode("utf-8", "replace").decode("utf-8", "replace")
     text = unicodedata.normalize("NFKC", text)
-    text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch)[0] != "C")
+    if not text.isprintable():  # only then can it hold control or format characters (category C)
+        text = "".join(ch for ch in text if ch == "\n" or unicodedata.category(ch)[0] != "C")
     text = text.replace("\ufffd", " ")
     text = _URL.sub(" ", text)
     text = _MENTION.sub(" ", text)

@@ -45,7 +45,9 @@ class Settings(BaseSettings):
     max_text_bytes: int = Field(default=16384, ge=64)
     lateness_seconds: float = Field(default=60.0, ge=0)
     tick_interval_seconds: float = Field(default=0.2, gt=0)
-    sentiment_batch_size: int = Field(default=32, ge=1)
+    # Events per classify call: the classifier sorts them by length into model.batch_size batches,
+    # so a large take pads little (256: ~1.5x the messages/s of 32, BENCHMARKS.md "Sentiment").
+    sentiment_batch_size: int = Field(default=256, ge=1)
     sentiment_batch_within_seconds: float = Field(default=0.05, gt=0)
     model: ModelSettings = ModelSettings()
     alerts: AlertSettings = AlertSettings()
