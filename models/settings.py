@@ -42,6 +42,6 @@ class ModelSettings(BaseModel):
     backend: Backend = "onnx-int8"
     max_tokens: int = Field(default=128, ge=8, le=512)
     # texts per inference call, after sorting a classify call's texts by length (BENCHMARKS.md "Sentiment")
-    batch_size: int = Field(default=16, ge=1, le=1024)
+    batch_size: int = Field(default=8, ge=1, le=1024)
     threads: int = Field(default=2, ge=1, le=64)
     label_map: dict[str, Label] | None = None
