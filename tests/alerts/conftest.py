@@ -44,17 +44,6 @@ def sla_signal(
     )
 
 
-class ManualClock:
-    def __init__(self, start: datetime = T0) -> None:
-        self.at = start
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, seconds: float) -> None:
-        self.at += timedelta(seconds=seconds)
-
-
 class OfficeHours:
     """Open 09:00-17:00 UTC, Monday to Friday."""
 

@@ -32,14 +32,15 @@ from mood.signals import DetractorReason, DetractorSignal
 from sla.signals import SignalKind
 from tests.alerts.conftest import (
     REF,
+    T0,
     WEBHOOK_SECRET,
-    ManualClock,
     Receiver,
     delivery_settings,
     free_port,
     routing_router,
     sla_signal,
 )
+from tests.clocks import ManualClock
 
 LINK = "https://helpdesk.example/c/{conversation_id}"
 
@@ -48,7 +49,7 @@ class Harness:
     def __init__(
         self, settings: AlertSettings, tmp_path: Path, redis: aioredis.Redis, http: httpx.AsyncClient
     ) -> None:
-        self.clock = ManualClock()
+        self.clock = ManualClock(T0)
         self.out = io.StringIO()
         self.registry = CollectorRegistry()
         self.metrics = AlertMetrics(self.registry, channels=["email"])

@@ -37,6 +37,22 @@ def event_factory(conversation_id: str = "conv-1", channel: str = "chat") -> Mak
     return make
 
 
+def script_events(script: list[tuple[int, str]], conversation_id: str, channel: str = "email") -> list[Event]:
+    """Events of one conversation from ``(seconds after the previous one, action)`` pairs: an event kind
+    of :func:`event_factory`, ``"urgent"``/``"normal"`` (a priority change) or ``"billing"`` (a team change)."""
+    ev = event_factory(conversation_id, channel=channel)
+    events, at = [], 0
+    for gap, action in script:
+        at += gap
+        if action in ("urgent", "normal"):
+            events.append(ev(at, "system", priority=action))
+        elif action == "billing":
+            events.append(ev(at, "assignment", team="billing"))
+        else:
+            events.append(ev(at, action))
+    return events
+
+
 def feed(engine: SlaEngine, events: list[Event]) -> tuple[ConversationSla, list[SlaSignal], list[ClockOutcome]]:
     """Apply ``events`` in arrival order (none may be dropped); the final state and all it emitted."""
     state: ConversationSla | None = None

@@ -10,27 +10,12 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events.model import Event
 from sla import ConversationSla, PolicySet, SlaEngine
 from sla import log as buffer
 from sla.state import Run
-from tests.sla.sla_testkit import MakeEvent, event_factory
+from tests.sla.sla_testkit import MakeEvent, event_factory, script_events
 
 ACTIONS = ["customer", "agent", "bot", "pending", "on_hold", "open", "solved", "closed", "urgent", "billing"]
-
-
-def make_events(script: list[tuple[int, str]]) -> list[Event]:
-    ev = event_factory("conv-c", channel="email")
-    events, at = [], 0
-    for gap, action in script:
-        at += gap
-        if action == "urgent":
-            events.append(ev(at, "system", priority="urgent"))
-        elif action == "billing":
-            events.append(ev(at, "assignment", team="billing"))
-        else:
-            events.append(ev(at, action))
-    return events
 
 
 scripts = st.lists(st.tuples(st.integers(0, 200), st.sampled_from(ACTIONS)), min_size=1, max_size=25)
@@ -41,7 +26,7 @@ scripts = st.lists(st.tuples(st.integers(0, 200), st.sampled_from(ACTIONS)), min
 def test_runs_are_never_changed_once_made(policies: PolicySet, script: list[tuple[int, str]], rnd: Any) -> None:
     """The base shares runs with the core, so re-applying the log relies on runs being immutable."""
     engine = SlaEngine(policies, lateness=timedelta(seconds=120))
-    events = make_events(script)
+    events = script_events(script, "conv-c")
     arrival = sorted(events, key=lambda e: e.occurred_at.timestamp() + rnd.uniform(0, 100))  # within lateness
     seen: dict[int, tuple[Run, list[Any]]] = {}
     state: ConversationSla | None = None

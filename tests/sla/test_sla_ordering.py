@@ -12,24 +12,10 @@ from hypothesis import strategies as st
 
 from events.model import Event
 from sla import Clock, ClockOutcome, ConversationSla, PolicySet, SlaEngine
-from tests.sla.sla_testkit import T0, MakeEvent, event_factory, feed
+from tests.sla.sla_testkit import T0, MakeEvent, event_factory, feed, script_events
 
 ACTIONS = ["customer", "customer", "agent", "agent", "bot", "pending", "on_hold", "open", "solved", "closed",
            "urgent", "normal", "billing"]
-
-
-def make_events(script: list[tuple[int, str]], channel: str = "email") -> list[Event]:
-    ev = event_factory("conv-p", channel=channel)
-    events, at = [], 0
-    for gap, action in script:
-        at += gap
-        if action in ("urgent", "normal"):
-            events.append(ev(at, "system", priority=action))
-        elif action == "billing":
-            events.append(ev(at, "assignment", team="billing"))
-        else:
-            events.append(ev(at, action))
-    return events
 
 
 scripts = st.lists(st.tuples(st.integers(0, 400), st.sampled_from(ACTIONS)), min_size=1, max_size=25)
@@ -55,7 +41,7 @@ def shuffled_within(draw: st.DrawFn, events: list[Event], lateness: float) -> li
 def test_out_of_order_within_lateness_gives_the_in_order_state(policies: PolicySet, script: list[tuple[int, str]],
                                                                 data: st.DataObject) -> None:
     engine = SlaEngine(policies, lateness=timedelta(seconds=300))
-    events = make_events(script)
+    events = script_events(script, "conv-p")
     in_order, _, _ = feed(engine, events)
     arrival = data.draw(shuffled_within(events, 300))
     shuffled, signals, _ = feed(engine, arrival)
@@ -68,7 +54,7 @@ def test_out_of_order_within_lateness_gives_the_in_order_state(policies: PolicyS
 @given(scripts)
 def test_duplicates_change_nothing(policies: PolicySet, script: list[tuple[int, str]]) -> None:
     engine = SlaEngine(policies, lateness=timedelta(seconds=600))
-    events = make_events(script)
+    events = script_events(script, "conv-p")
     state, _, _ = feed(engine, events)
     before = json.dumps(state.to_dict())
     for event in events[-3:]:
@@ -164,7 +150,7 @@ def _json(state: ConversationSla) -> dict[str, Any]:
 @given(scripts, st.integers(0, 3))
 def test_state_survives_a_round_trip(policies: PolicySet, script: list[tuple[int, str]], cut: int) -> None:
     engine = SlaEngine(policies, lateness=timedelta(seconds=300))
-    events = make_events(script)
+    events = script_events(script, "conv-p")
     whole, whole_signals, _ = feed(engine, events)
     head = max(1, len(events) - cut)
     state, signals, _ = feed(engine, events[:head])

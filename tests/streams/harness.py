@@ -1,26 +1,16 @@
-"""The harness of the agent tests: a manual clock and a pipeline whose outputs are collected."""
+"""The harness of the agent tests: a pipeline on a manual clock whose outputs are collected."""
 
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from streams.app import Pipeline
 from streams.outputs import CollectingOutputs
 from supportwatch.settings import Settings
+from tests.clocks import ManualClock
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
-
-
-class ManualClock:
-    def __init__(self, at: datetime) -> None:
-        self.at = at
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, seconds: float) -> None:
-        self.at += timedelta(seconds=seconds)
 
 
 class Harness:
