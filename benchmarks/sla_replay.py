@@ -22,12 +22,12 @@ import multiprocessing
 import random
 import time
 import tracemalloc
-import zlib
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from events.model import Event
 from sla import ConversationSla, DeadlineIndex, SlaEngine, load_policies
+from supportwatch.replay import partition_of
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 CHANNELS = ["chat", "chat", "chat", "phone", "email", "email", "messaging", "social"]
@@ -123,7 +123,7 @@ def replay_partitioned(engine: SlaEngine, stream: list[Event], workers: int) -> 
     """Replay each partition (conversation id hash modulo ``workers``) in its own forked process."""
     parts: list[list[Event]] = [[] for _ in range(workers)]
     for event in stream:
-        parts[zlib.crc32(event.conversation_id.encode("utf-8")) % workers].append(event)
+        parts[partition_of(event.conversation_id, workers)].append(event)
     with multiprocessing.get_context("fork").Pool(workers) as pool:
         return pool.starmap(replay, [(engine, part) for part in parts])
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 import subprocess
 import sys
 import tarfile
@@ -109,8 +110,6 @@ def load_corpus(vader_sdist: Path, seed: int, holdout: int) -> tuple[list[Exampl
 
 def write_heldout(out: Path, cache: Path, seed: int = 13, holdout: int = 5000) -> int:
     """Write the held-out split the models were scored on as ``{"text", "label"}`` JSONL."""
-    import json
-
     _, test_rows = load_corpus(download_vader_sdist(cache), seed, holdout)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as handle:

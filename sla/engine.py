@@ -149,8 +149,8 @@ class SlaEngine:
 
     def next_due(self, state: ConversationSla) -> datetime | None:
         """When the next level of a running clock falls due (possibly already past)."""
-        due = self._next_due_ts(state)
-        return None if due == _INF else datetime.fromtimestamp(due, UTC)
+        due = self.next_due_ts(state)
+        return None if due is None else datetime.fromtimestamp(due, UTC)
 
     def next_due_ts(self, state: ConversationSla) -> float | None:
         """:meth:`next_due` in epoch seconds, as a :class:`~sla.deadlines.DeadlineIndex` keeps it."""

@@ -89,7 +89,7 @@ class TrackStage:
         else:
             self._table[key] = {"p": partition, "r": record.to_dict()}
             self._open.put(key, open_entry(record))
-        self._schedule(key, update.next_due)
+        self._schedule(key, update.next_due_ts)
         for outcome in update.outcomes:
             self._sla.observe_outcome(outcome)
             self._record_outcome(outcome)
@@ -121,7 +121,7 @@ class TrackStage:
             if stored is None or (partitions is not None and stored.get("p") not in partitions):
                 continue
             record = ConversationRecord.from_dict(stored["r"])
-            self._schedule(key, self._tracker.next_due(record))
+            self._schedule(key, self._tracker.next_due_ts(record))
             self._open.put(key, open_entry(record))
             count += 1
         return count

@@ -157,10 +157,10 @@ def replay(events: Sequence[Event], tracker: Tracker, sentiments: dict[str, Sent
             report.detractor = True
             report.detractor_reasons.add(detractor.reason.value)
         result.alerts.extend(update.alerts)
-        if update.next_due is None:
+        if update.next_due_ts is None:
             deadlines.discard(key)
         else:
-            deadlines.set(key, update.next_due)
+            deadlines.set(key, update.next_due_ts)
 
     def advance_to(at: datetime) -> None:
         """Fire every deadline up to ``at`` at its own due time, earliest first."""

@@ -38,7 +38,7 @@ class Update:
     resolution: Resolution | None = None
     survey: Survey | None = None  # a survey answer the event carried
     dropped: str | None = None
-    next_due: float | None = None  # epoch seconds, as the deadline index keeps it
+    next_due_ts: float | None = None  # epoch seconds, as the deadline index keeps it
 
 
 class Tracker:
@@ -53,7 +53,7 @@ class Tracker:
         step = self._engine.apply(record.sla if record is not None else None, event)
         if step.dropped is not None:
             return Update(record=record, dropped=step.dropped,
-                          next_due=self._engine.next_due_ts(record.sla) if record is not None else None)
+                          next_due_ts=self._engine.next_due_ts(record.sla) if record is not None else None)
         if record is None:
             record = ConversationRecord(sla=step.state)
         record.sla = step.state
@@ -79,7 +79,7 @@ class Tracker:
         alerts.extend(from_detractor(ref, signal, self._link) for signal in detractors)
         return Update(
             record=record, alerts=alerts, signals=list(step.signals), outcomes=list(step.outcomes),
-            detractors=detractors, resolution=resolution, next_due=self._engine.next_due_ts(record.sla),
+            detractors=detractors, resolution=resolution, next_due_ts=self._engine.next_due_ts(record.sla),
             survey=event.survey if event.type is EventType.SURVEY else None,
         )
 
@@ -88,10 +88,10 @@ class Tracker:
         record.sla = step.state
         return Update(
             record=record, alerts=self._sla_alerts(step), signals=list(step.signals),
-            outcomes=list(step.outcomes), next_due=self._engine.next_due_ts(record.sla),
+            outcomes=list(step.outcomes), next_due_ts=self._engine.next_due_ts(record.sla),
         )
 
-    def next_due(self, record: ConversationRecord) -> float | None:
+    def next_due_ts(self, record: ConversationRecord) -> float | None:
         """When the conversation's next SLA level falls due, in epoch seconds."""
         return self._engine.next_due_ts(record.sla)
 

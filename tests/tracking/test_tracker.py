@@ -48,7 +48,7 @@ def event(seconds: float, kind: str = "customer", conversation: str = "c-1", **e
 
 def test_answered_in_time_raises_nothing_and_counts_first_contact(tracker: Tracker) -> None:
     update = tracker.on_event(None, event(0), POSITIVE)
-    assert update.alerts == [] and update.next_due is not None
+    assert update.alerts == [] and update.next_due_ts is not None
     update = tracker.on_event(update.record, event(30, "agent"), None)
     first = [o for o in update.outcomes if o.clock.value == "first_reply"]
     assert len(first) == 1 and first[0].elapsed_seconds == pytest.approx(30) and first[0].within_target
@@ -59,7 +59,7 @@ def test_answered_in_time_raises_nothing_and_counts_first_contact(tracker: Track
 def test_a_late_reply_warns_breaches_escalates_then_resolves(tracker: Tracker) -> None:
     record = tracker.on_event(None, event(0), None).record
     assert record is not None
-    due = tracker.next_due(record)
+    due = tracker.next_due_ts(record)
     assert due is not None and T0.timestamp() < due < (T0 + timedelta(minutes=1)).timestamp()
     kinds = [a.kind for a in tracker.on_tick(record, T0 + timedelta(minutes=2)).alerts]
     assert AlertKind.SLA_WARNING in kinds and AlertKind.SLA_BREACH in kinds and AlertKind.SLA_CRITICAL not in kinds
