@@ -55,17 +55,19 @@ async def produce(
     now: Callable[[], datetime],
     sleep: Sleep = asyncio.sleep,
 ) -> int:
-    """Produce the simulator's stream to ``topic`` (message timestamp = event time); return the count.
+    """Produce the simulator's stream to ``topic``; return the count once the broker acknowledged
+    every message.
 
-    Returns once every sent message is acknowledged by the broker.
+    The record timestamp is the wall-clock send time, set by the producer: topic retention
+    (``retention.ms``, 7 days by default) goes by record timestamps, so event-time timestamps
+    would let the broker delete a stream that starts in the past. The event time is ``occurred_at``.
     """
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, acks=1)
     await producer.start()
     pending: list[asyncio.Future[object]] = []
 
     async def send(at: datetime, key: bytes, value: bytes) -> None:
-        timestamp_ms = int(at.timestamp() * 1000)
-        pending.append(await producer.send(topic, value, key=key, timestamp_ms=timestamp_ms))
+        pending.append(await producer.send(topic, value, key=key))
         if len(pending) >= 1000:
             await asyncio.gather(*pending)
             pending.clear()

@@ -14,7 +14,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -48,16 +48,21 @@ def settings_for(prefix: str, receiver: Receiver) -> AlertSettings:
     )
 
 
-async def wait_for(receiver: Receiver, keys: set[str], timeout: float) -> None:
+async def wait_for(receiver: Receiver, done: Callable[[list[str]], bool], timeout: float, what: str) -> None:
+    """Until ``done(receiver.keys())``; fails the test after ``timeout`` seconds."""
     deadline = time.monotonic() + timeout
-    while set(receiver.keys()) != keys and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
+    while not done(receiver.keys()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"the receiver did not get {what} within {timeout:g}s "
+                        f"({len(receiver.keys())} notifications so far)")
+        await asyncio.sleep(0.02)
 
 
 async def test_receiver_down_for_30s_while_1000_alerts_fire(
     receiver: Receiver, prefix: str, redis_client: aioredis.Redis
 ) -> None:
     count = 1000
+    expected = expected_keys(count)
     receiver.stop()  # connections refused from here on
     settings = settings_for(prefix, receiver)
     async with httpx.AsyncClient(timeout=5) as http:
@@ -70,12 +75,12 @@ async def test_receiver_down_for_30s_while_1000_alerts_fire(
         assert receiver.keys() == []
         assert await delivery.outbox_depth() == count
         receiver.start()  # same port
-        await wait_for(receiver, expected_keys(count), timeout=60)
+        await wait_for(receiver, lambda keys: set(keys) == expected, 60, f"all {count} alerts")
         stop.set()
         await drain
         assert await delivery.outbox_depth() == 0
     keys = receiver.keys()
-    assert set(keys) == expected_keys(count)
+    assert set(keys) == expected
     assert len(keys) == count  # nothing failed mid-request, so not even a receiver-side repeat
 
 
@@ -96,7 +101,7 @@ def start_redis(port: int, directory: Path) -> subprocess.Popen[bytes]:
     )
     deadline = time.monotonic() + 10
     while subprocess.run(
-        ["redis-cli", "-p", str(port), "ping"], capture_output=True, check=False
+        ["redis-cli", "-p", str(port), "ping"], capture_output=True, check=False, timeout=5
     ).stdout.strip() != b"PONG":
         if time.monotonic() > deadline:
             process.kill()
@@ -108,6 +113,7 @@ def start_redis(port: int, directory: Path) -> subprocess.Popen[bytes]:
 async def test_redis_stopped_and_restarted_mid_run(receiver: Receiver, throwaway_redis: tuple[int, Path]) -> None:
     port, directory = throwaway_redis
     count = 600
+    expected = expected_keys(count)
     receiver.delay = 0.002
     server = start_redis(port, directory)
     redis = aioredis.Redis(host="127.0.0.1", port=port, socket_timeout=2, socket_connect_timeout=1)
@@ -118,15 +124,14 @@ async def test_redis_stopped_and_restarted_mid_run(receiver: Receiver, throwaway
             stop = asyncio.Event()
             drain = asyncio.create_task(delivery.drain(stop))
             submitting = asyncio.create_task(submit_all(delivery, count))
-            while len(receiver.keys()) < count // 4:
-                await asyncio.sleep(0.02)
+            await wait_for(receiver, lambda keys: len(keys) >= count // 4, 60, f"{count // 4} alerts")
             server.terminate()  # SIGTERM: Redis shuts down (the AOF is fsynced on every write)
             server.wait(timeout=10)
             await asyncio.sleep(2)  # the worker keeps running without Redis
             delivered_while_down = len(receiver.keys())
             server = start_redis(port, directory)
             await submitting
-            await wait_for(receiver, expected_keys(count), timeout=60)
+            await wait_for(receiver, lambda keys: set(keys) == expected, 60, f"all {count} alerts")
             stop.set()
             await drain
             assert await delivery.outbox_depth() == 0
@@ -136,7 +141,7 @@ async def test_redis_stopped_and_restarted_mid_run(receiver: Receiver, throwaway
         server.wait(timeout=10)
     keys = receiver.keys()
     assert count // 4 <= delivered_while_down < count
-    assert set(keys) == expected_keys(count)
+    assert set(keys) == expected
     assert len(keys) - count <= settings.concurrency  # repeats only of what was in flight at the outage
 
 
@@ -150,9 +155,7 @@ async def test_worker_sigkilled_and_restarted(
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     worker = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
-        deadline = time.monotonic() + 60
-        while len(receiver.keys()) < count // 3 and time.monotonic() < deadline:
-            await asyncio.sleep(0.02)
+        await wait_for(receiver, lambda keys: len(keys) >= count // 3, 60, f"{count // 3} alerts before the kill")
         worker.send_signal(signal.SIGKILL)
         assert worker.wait(timeout=10) == -signal.SIGKILL
         before_restart = len(set(receiver.keys()))
@@ -162,7 +165,7 @@ async def test_worker_sigkilled_and_restarted(
     finally:
         if worker.poll() is None:
             worker.kill()
-            worker.wait()
+            worker.wait(timeout=10)
     keys = receiver.keys()
     assert set(keys) == expected_keys(count)
     assert len(keys) - count <= AlertSettings().concurrency  # only what was in flight at the kill

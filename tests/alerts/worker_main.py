@@ -9,6 +9,7 @@ import argparse
 import asyncio
 import io
 import sys
+import time
 from datetime import UTC, datetime
 
 import httpx
@@ -51,16 +52,34 @@ def delivery_for(settings: AlertSettings, redis: aioredis.Redis, http: httpx.Asy
     return AlertDelivery(settings, router, redis, sinks, AlertMetrics(CollectorRegistry()), now)
 
 
-async def submit_all(delivery: AlertDelivery, count: int) -> None:
-    """What the delivery agent does: an alert stays on the alerts topic until submit succeeds."""
+async def submit_all(delivery: AlertDelivery, count: int, timeout: float = 60.0) -> None:
+    """What the delivery agent does: an alert stays on the alerts topic until submit succeeds
+    (here: for at most ``timeout`` seconds of Redis being unavailable per alert)."""
     for i in range(count):
         alert = Alert.from_json(alert_for(i))
+        deadline = time.monotonic() + timeout
         while True:
             try:
                 await delivery.submit(alert)
                 break
-            except RedisUnavailable:
+            except RedisUnavailable as exc:
+                if time.monotonic() > deadline:
+                    raise TimeoutError(f"alert {i} not submitted: Redis unavailable for {timeout:g}s") from exc
                 await asyncio.sleep(0.1)
+
+
+async def wait_outbox_empty(delivery: AlertDelivery, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            depth = await delivery.outbox_depth()
+        except RedisUnavailable:
+            depth = None
+        if depth == 0:
+            return
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the outbox is not empty after {timeout:g}s (depth {depth}; None: Redis unavailable)")
+        await asyncio.sleep(0.1)
 
 
 async def main(args: argparse.Namespace) -> int:
@@ -79,13 +98,7 @@ async def main(args: argparse.Namespace) -> int:
         stop = asyncio.Event()
         drain = asyncio.create_task(delivery.drain(stop))
         await submit_all(delivery, args.count)
-        while True:
-            try:
-                if await delivery.outbox_depth() == 0:
-                    break
-            except RedisUnavailable:
-                pass
-            await asyncio.sleep(0.1)
+        await wait_outbox_empty(delivery, timeout=90)
         stop.set()
         await drain
     await redis.aclose()

@@ -6,12 +6,13 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
 import supportwatch.broker as broker_module
 from supportwatch.broker import EmbeddedBroker, broker_binary, ensure_topics, free_port, kafka_ready
 from supportwatch.exceptions import BrokerError
+from tests.broker.records import read_to_end
 
 pytestmark = pytest.mark.integration
 
@@ -27,20 +28,8 @@ async def _produce(bootstrap: str, topic: str, records: list[tuple[bytes, bytes]
 
 
 async def _consume_all(bootstrap: str, topic: str, partitions: int) -> list[tuple[bytes, bytes]]:
-    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False)
-    await consumer.start()
-    try:
-        tps = [TopicPartition(topic, p) for p in range(partitions)]
-        consumer.assign(tps)
-        await consumer.seek_to_beginning(*tps)
-        ends = await consumer.end_offsets(tps)
-        seen: list[tuple[bytes, bytes]] = []
-        while [tp for tp in tps if await consumer.position(tp) < ends[tp]]:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                seen.extend((r.key, r.value) for r in records if r.key is not None and r.value is not None)
-        return seen
-    finally:
-        await consumer.stop()
+    records = await read_to_end(bootstrap, topic, partitions)
+    return [(r.key, r.value) for r in records if r.key is not None and r.value is not None]
 
 
 async def _partition_counts(bootstrap: str) -> dict[str, int]:
