@@ -265,6 +265,12 @@ class AlertDelivery:
             self._metrics.outcome(entry.kind, entry.sink, "retried")
             await self._finish(stream_id, retry=(entry.retried(), now + delay))
             return
+        except Exception as exc:  # noqa: BLE001 - a notification the sink cannot even build is not retried
+            log.error("%s cannot send %s/%s (%s: %s); moved to dead letters",
+                      entry.sink, entry.kind, entry.recipient, type(exc).__name__, exc)
+            self._metrics.outcome(entry.kind, entry.sink, "failed")
+            await self._finish(stream_id, dead=entry)
+            return
         if failures:
             log.info("%s delivering again", entry.sink)
         self._gates.pop(entry.sink, None)

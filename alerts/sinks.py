@@ -10,6 +10,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, TextIO
+from urllib.parse import quote
 
 import httpx
 
@@ -32,8 +33,9 @@ class Notification:
 
     @property
     def idempotency_key(self) -> str:
-        """Same alert id, level and recipient, same key: a receiver drops a repeat it already has."""
-        return f"{self.alert.id}/{self.alert.level}/{self.recipient}"
+        """Same alert id, level and recipient, same key: a receiver drops a repeat it already has.
+        Percent-encoded (UTF-8), so that any agent id or team name makes a valid HTTP header value."""
+        return quote(f"{self.alert.id}/{self.alert.level}/{self.recipient}", safe="/:@%+-._~")
 
 
 class Sink(Protocol):

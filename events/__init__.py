@@ -1,7 +1,8 @@
 """The v1 event contract: typed interaction events, validated at the edge."""
 
 from events.decode import DeadLetter, decode_event
-from events.exceptions import InvalidEvent
+from events.exceptions import REASONS, InvalidEvent, Reason
+from events.limits import EventLimits
 from events.model import (
     Author,
     Channel,
@@ -14,13 +15,16 @@ from events.model import (
 )
 
 __all__ = [
+    "REASONS",
     "Author",
     "Channel",
     "DeadLetter",
     "Event",
+    "EventLimits",
     "EventType",
     "InvalidEvent",
     "Priority",
+    "Reason",
     "Status",
     "Survey",
     "SurveyKind",

@@ -5,13 +5,17 @@ from __future__ import annotations
 from typing import Literal, get_args
 
 Reason = Literal[
+    "too_large",
     "bad_encoding",
     "bad_json",
+    "too_deep",
     "not_an_object",
     "missing_field",
     "invalid_value",
     "naive_timestamp",
+    "implausible_time",
     "text_too_large",
+    "field_too_large",
 ]
 REASONS: tuple[Reason, ...] = get_args(Reason)
 

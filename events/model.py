@@ -63,7 +63,7 @@ class Survey(BaseModel):
     model_config = ConfigDict(frozen=True, extra="allow")
 
     kind: SurveyKind
-    score: float
+    score: float = Field(strict=True, allow_inf_nan=False)  # a JSON number: no bool, no string
 
     @model_validator(mode="after")
     def _in_range(self) -> Self:

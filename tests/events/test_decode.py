@@ -10,8 +10,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from events import Author, Channel, DeadLetter, EventType, InvalidEvent, Priority, decode_event
-from events.exceptions import REASONS
+from events import (
+    REASONS,
+    Author,
+    Channel,
+    DeadLetter,
+    Event,
+    EventLimits,
+    EventType,
+    InvalidEvent,
+    Priority,
+    decode_event,
+)
 
 BASE = {
     "event_id": "e-1",
@@ -29,14 +39,22 @@ def raw(**changes: object) -> bytes:
     return json.dumps({k: v for k, v in body.items() if v is not None}).encode()
 
 
-def reason_of(data: bytes, max_text_bytes: int = 1000) -> str:
+LIMITS = EventLimits(max_text_bytes=1000)
+NOW = datetime(2026, 3, 10, tzinfo=UTC)
+
+
+def decode(data: bytes | str, limits: EventLimits = LIMITS) -> Event:
+    return decode_event(data, limits, NOW)
+
+
+def reason_of(data: bytes | str, limits: EventLimits = LIMITS) -> str:
     with pytest.raises(InvalidEvent) as caught:
-        decode_event(data, max_text_bytes)
+        decode(data, limits)
     return caught.value.reason
 
 
 def test_valid_message_is_typed_and_in_utc() -> None:
-    event = decode_event(raw(), 1000)
+    event = decode(raw())
     assert event.channel is Channel.CHAT and event.type is EventType.MESSAGE and event.author is Author.CUSTOMER
     assert event.priority is Priority.NORMAL
     assert event.at == datetime(2026, 3, 2, 8, 15, tzinfo=UTC)
@@ -44,60 +62,71 @@ def test_valid_message_is_typed_and_in_utc() -> None:
 
 
 def test_unknown_extra_fields_are_kept() -> None:
-    event = decode_event(raw(locale="de-DE", sla_tier={"gold": True}), 1000)
+    event = decode(raw(locale="de-DE", sla_tier={"gold": True}))
     assert event.model_extra == {"locale": "de-DE", "sla_tier": {"gold": True}}
     assert event.model_dump(mode="json")["locale"] == "de-DE"
 
 
 def test_phone_messages_may_omit_text() -> None:
-    event = decode_event(raw(channel="phone", text=None), 1000)
+    event = decode(raw(channel="phone", text=None))
     assert event.text is None
 
 
 def test_status_survey_and_assignment_events() -> None:
-    status = decode_event(raw(type="status", author=None, text=None, status="on_hold"), 1000)
+    status = decode(raw(type="status", author=None, text=None, status="on_hold"))
     assert status.status is not None and status.status.value == "on_hold"
-    survey = decode_event(raw(type="survey", author=None, text=None, survey={"kind": "nps", "score": 3}), 1000)
+    survey = decode(raw(type="survey", author=None, text=None, survey={"kind": "nps", "score": 3}))
     assert survey.survey is not None and survey.survey.score == 3
-    assignment = decode_event(raw(type="assignment", author=None, text=None, agent_id="a-7", team="billing"), 1000)
+    assignment = decode(raw(type="assignment", author=None, text=None, agent_id="a-7", team="billing"))
     assert assignment.agent_id == "a-7" and assignment.team == "billing"
 
 
-@pytest.mark.parametrize(
-    ("data", "reason"),
-    [
-        (b"{not json", "bad_json"),
-        (b"\xff\xfe{}", "bad_encoding"),
-        (b"[1, 2]", "not_an_object"),
-        (raw(conversation_id=None), "missing_field"),
-        (raw(channel="fax"), "invalid_value"),
-        (raw(type="call"), "invalid_value"),
-        (raw(priority="whenever"), "invalid_value"),
-        (raw(occurred_at="2026-03-02T09:15:00"), "naive_timestamp"),
-        (raw(occurred_at="yesterday"), "invalid_value"),
-        (raw(author=None), "invalid_value"),
-        (raw(text=None), "invalid_value"),
-        (raw(type="status", author=None, text=None), "invalid_value"),
-        (raw(type="survey", author=None, text=None, survey={"kind": "csat", "score": 9}), "invalid_value"),
-        (raw(type="survey", author=None, text=None, survey={"kind": "nps", "score": 11}), "invalid_value"),
-        (raw(type="survey", author=None, text=None, survey={"kind": "ces", "score": 0}), "invalid_value"),
-        (raw(text="x" * 1001), "text_too_large"),
-        (raw(event_id=""), "invalid_value"),
-    ],
-)
+REFUSED = [
+    (b"{not json", "bad_json"),
+    (b"\xff\xfe{}", "bad_encoding"),
+    (b"[1, 2]", "not_an_object"),
+    (raw(conversation_id=None), "missing_field"),
+    (raw(channel="fax"), "invalid_value"),
+    (raw(type="call"), "invalid_value"),
+    (raw(priority="whenever"), "invalid_value"),
+    (raw(occurred_at="2026-03-02T09:15:00"), "naive_timestamp"),
+    (raw(occurred_at="yesterday"), "invalid_value"),
+    (raw(author=None), "invalid_value"),
+    (raw(text=None), "invalid_value"),
+    (raw(type="status", author=None, text=None), "invalid_value"),
+    (raw(type="survey", author=None, text=None, survey={"kind": "csat", "score": 9}), "invalid_value"),
+    (raw(type="survey", author=None, text=None, survey={"kind": "nps", "score": 11}), "invalid_value"),
+    (raw(type="survey", author=None, text=None, survey={"kind": "ces", "score": 0}), "invalid_value"),
+    (raw(text="x" * 1001), "text_too_large"),
+    (raw(event_id=""), "invalid_value"),
+    (b" " * 65_537, "too_large"),
+    (raw(extra=[[[[[[[[[1]]]]]]]]]), "too_deep"),
+    (raw(occurred_at="1999-12-31T23:59:59Z"), "implausible_time"),
+    (raw(occurred_at=0), "invalid_value"),
+    (raw(agent_id="a" * 257), "field_too_large"),
+    (raw(notes="n" * 8200), "field_too_large"),
+    (raw(team="billing\ud800"), "bad_encoding"),
+]
+
+
+@pytest.mark.parametrize(("data", "reason"), REFUSED)
 def test_invalid_events_get_their_reason(data: bytes, reason: str) -> None:
     assert reason_of(data) == reason
 
 
+def test_every_reason_has_a_case() -> None:
+    assert {reason for _, reason in REFUSED} == set(REASONS)
+
+
 def test_text_limit_counts_utf8_bytes() -> None:
     assert reason_of(raw(text="é" * 501)) == "text_too_large"
-    assert decode_event(raw(text="é" * 500), 1000).text == "é" * 500
+    assert decode(raw(text="é" * 500)).text == "é" * 500
 
 
 @given(st.binary(max_size=300))
 def test_arbitrary_bytes_never_crash(data: bytes) -> None:
     try:
-        decode_event(data, 100)
+        decode(data, EventLimits(max_text_bytes=100))
     except InvalidEvent as exc:
         assert exc.reason in REASONS
 
@@ -106,7 +135,7 @@ def test_arbitrary_bytes_never_crash(data: bytes) -> None:
                        st.one_of(st.none(), st.text(max_size=20), st.integers(), st.booleans())))
 def test_arbitrary_objects_never_crash(body: dict[str, object]) -> None:
     try:
-        decode_event(json.dumps(body).encode(), 100)
+        decode(json.dumps(body).encode(), EventLimits(max_text_bytes=100))
     except InvalidEvent as exc:
         assert exc.reason in REASONS
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events import Channel, Event, EventType, InvalidEvent, decode_event
+from events import Channel, Event, EventLimits, EventType, InvalidEvent, decode_event
 from supportwatch.simulator import (
     CHANNEL_TARGETS,
     TEAMS,
@@ -22,8 +22,9 @@ from supportwatch.simulator import (
     SimulatorConfigError,
 )
 
-MAX_TEXT = 16_384
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+LIMITS = EventLimits()
+NOW = START + timedelta(days=365)  # the receiver's clock: every simulated event is in its past
 
 
 def take(config: SimulatorConfig, n: int) -> list[SimRecord]:
@@ -31,7 +32,7 @@ def take(config: SimulatorConfig, n: int) -> list[SimRecord]:
 
 
 def valid_events(records: list[SimRecord]) -> list[Event]:
-    return [decode_event(r.value, MAX_TEXT) for r in records if r.invalid is None]
+    return [decode_event(r.value, LIMITS, NOW) for r in records if r.invalid is None]
 
 
 def by_conversation(events: list[Event]) -> dict[str, list[Event]]:
@@ -75,12 +76,12 @@ def test_valid_events_decode_and_broken_ones_fail_for_the_intended_reason() -> N
     refused: Counter[str] = Counter()
     for record in records:
         if record.invalid is None:
-            event = decode_event(record.value, MAX_TEXT)
+            event = decode_event(record.value, LIMITS, NOW)
             assert record.key == event.conversation_id.encode()
             assert event.at == record.at
         else:
             with pytest.raises(InvalidEvent) as caught:
-                decode_event(record.value, MAX_TEXT)
+                decode_event(record.value, LIMITS, NOW)
             assert caught.value.reason == record.invalid, record.value[:200]
             refused[record.invalid] += 1
     assert set(refused) == {
