@@ -30,10 +30,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from aiokafka import AIOKafkaProducer
+
 from supportwatch.broker import EmbeddedBroker
 from supportwatch.embedded_redis import ensure_redis
 from supportwatch.settings import Settings
 from tests.integration.live import (
+    EVENTS_TOPIC,
     LiveWorker,
     Received,
     WorkerConfig,
@@ -125,9 +128,15 @@ async def run(args: argparse.Namespace, tmp: Path, redis_url: str) -> None:
             print(f"load: {sent} messages produced in {produced:.1f} s, {n} conversations open after {loaded:.1f} s "
                   f"({n / loaded:,.0f}/s); first warning due {margin:.1f} s later", flush=True)
             # Read only now: against noida-db an idle consumer polls without pause and would slow the load.
-            received = await read_alerts(
+            reading = asyncio.create_task(read_alerts(
                 broker.bootstrap, _warnings_done(expected), timeout=max(0.0, margin) + args.window + args.grace,
-            )
+            ))
+            if args.burst_rate:
+                await asyncio.sleep(max(0.0, margin + args.window / 2 - args.burst_seconds / 2))
+                burst = await _burst(broker.bootstrap, args.burst_rate, args.burst_seconds)
+                print(f"burst: {burst} new conversations at {args.burst_rate:g}/s for {args.burst_seconds:g} s, "
+                      "in the middle of the window", flush=True)
+            received = await reading
 
     warnings = [r for r in received if r.alert["kind"] == "sla_warning"]
     repeats = sum(c - 1 for c in Counter((r.alert["conversation_id"], r.alert["level"]) for r in warnings).values())
@@ -143,6 +152,25 @@ async def run(args: argparse.Namespace, tmp: Path, redis_url: str) -> None:
           f"tick interval {Settings().tick_interval_seconds:g} s")
 
 
+async def _burst(bootstrap: str, rate: float, seconds: float) -> int:
+    """New phone conversations (due an hour later) at ``rate`` a second for ``seconds``, paced."""
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5, acks=1)
+    await producer.start()
+    began = time.monotonic()
+    sent = 0
+    try:
+        while (elapsed := time.monotonic() - began) < seconds:
+            for _ in range(int(elapsed * rate) - sent):
+                key = f"burst-{sent}"
+                await producer.send(EVENTS_TOPIC, phone_message(key, datetime.now(UTC)), key=key.encode())
+                sent += 1
+            await asyncio.sleep(0.01)
+        await producer.flush()
+    finally:
+        await producer.stop()
+    return sent
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--conversations", type=int, default=100_000)
@@ -152,6 +180,9 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=60.0, help="seconds over which the warnings come due")
     parser.add_argument("--grace", type=float, default=120.0, help="seconds to wait for late warnings")
     parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--burst-rate", type=float, default=0.0,
+                        help="input events a second of a burst of new conversations in the middle of the window")
+    parser.add_argument("--burst-seconds", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()

@@ -61,11 +61,12 @@ class DeadlineIndex(Generic[K]):
         self._current.clear()
         self._heap.clear()
 
-    def pop_due(self, now_ts: float) -> list[K]:
-        """Remove and return every key due at or before ``now_ts``, earliest first."""
+    def pop_due(self, now_ts: float, limit: int | None = None) -> list[K]:
+        """Remove and return every key due at or before ``now_ts``, earliest first (at most
+        ``limit`` of them; the rest stay due)."""
         heap, current = self._heap, self._current
         due: list[K] = []
-        while heap and heap[0][0] <= now_ts:
+        while heap and heap[0][0] <= now_ts and (limit is None or len(due) < limit):
             at, seq, key = heapq.heappop(heap)
             entry = current.get(key)
             if entry is None or entry[2] != seq:

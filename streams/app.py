@@ -1,5 +1,5 @@
-"""The faust app, built once from the runtime: topics, the conversation table, the three agents
-(ingest, track, deliver), the deadline timer and the web pages (/metrics, conversation state)."""
+"""The faust app, built once from the runtime: topics, the conversation table, the two agents
+(conversations, deliver), the deadline timer and the web pages (/metrics, conversation state)."""
 
 from __future__ import annotations
 
@@ -11,16 +11,18 @@ from typing import Any
 
 import faust
 from faust.sensors.prometheus import setup_prometheus_sensors
+from faust.types import TP
 
 from alerts import AlertDelivery, Router, build_sinks, connect_redis, http_client
-from sla import DeadlineIndex
+from streams.conversations import ConversationStage, RawMessage, Topics
 from streams.deliver import DeliverStage
-from streams.ingest import IngestStage, RawMessage
 from streams.outputs import Outputs, TopicOutputs
-from streams.track import TICK, TrackStage
-from streams.windows import ResponseWindows, json_schema
+from streams.progress import Highwater, PartitionProgress
+from streams.table import conversation_table, decode
+from streams.updates import UpdateMetrics
+from streams.windows import ResponseWindows
 from supportwatch.runtime import Runtime
-from tracking import ConversationRecord, OpenConversations
+from tracking import OpenConversations
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +36,7 @@ class Pipeline:
         *,
         delivery: Callable[[], AlertDelivery] | None = None,
         outputs: Outputs | None = None,
+        highwater: Highwater | None = None,
     ) -> None:
         self.runtime = runtime
         s = runtime.settings
@@ -53,6 +56,7 @@ class Pipeline:
             web_port=s.metrics_port,
             autodiscover=False,
             producer_acks=-1,
+            producer_linger_ms=s.producer_linger_ms,
         )
         names = s.topics
         self.topics = {
@@ -60,32 +64,36 @@ class Pipeline:
             for name in names.all()
         }
         self.outputs = outputs = outputs if outputs is not None else TopicOutputs(self.topics)
-        self.conversations = self.app.Table(
-            "conversations", default=None, partitions=names.partitions, schema=json_schema(),
-        )
+        self.conversations = conversation_table(self.app, names.partitions, s.table_store)
         self.windows = ResponseWindows(
-            self.app, names.partitions, runtime.registry, runtime.config.channel_goals, s.alerts.link_template,
-            runtime.now,
+            runtime.registry, runtime.config.channel_goals, s.alerts.link_template, runtime.now,
         )
         self.open_conversations = OpenConversations()
         runtime.tracking_metrics.watch(self.open_conversations)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sentiment")
-        self.ingest = IngestStage(
-            source_topic=names.events, classified_topic=names.classified, deadletter_topic=names.deadletter,
-            max_text_bytes=s.max_text_bytes, classifier=runtime.classifier, backend=s.model.backend,
+        self.progress = PartitionProgress(highwater or self._highwater)
+        self.stage = ConversationStage(
+            tracker=runtime.tracker, table=self.conversations,
+            topics=Topics(source=names.events, alerts=names.alerts, deadletter=names.deadletter),
+            outputs=outputs, limits=s.limits,
+            classifier=runtime.classifier if s.sentiment_enabled else None, backend=s.model.backend,
+            progress=self.progress, open_conversations=self.open_conversations,
             pipeline_metrics=runtime.pipeline_metrics, sentiment_metrics=runtime.sentiment_metrics,
-            outputs=outputs, now=runtime.now, executor=self._executor,
-        )
-        self.track = TrackStage(
-            tracker=runtime.tracker, table=self.conversations, deadlines=DeadlineIndex(),
-            open_conversations=self.open_conversations, alerts_topic=names.alerts, outputs=outputs,
-            pipeline_metrics=runtime.pipeline_metrics, sla_metrics=runtime.sla_metrics,
-            mood_metrics=runtime.mood_metrics, tracking_metrics=runtime.tracking_metrics,
-            record_outcome=self.windows.record, now=runtime.now,
+            update_metrics=UpdateMetrics(runtime.sla_metrics, runtime.mood_metrics, runtime.tracking_metrics,
+                                         self.windows.record),
+            now=runtime.now, executor=self._executor,
         )
         self._delivery_factory = delivery or self._default_delivery
         self._deliver: DeliverStage | None = None
         self._wire()
+
+    def _highwater(self, partition: int) -> int | None:
+        tp = TP(self.runtime.settings.topics.events, partition)
+        try:
+            highwater = self.app.consumer.highwater(tp)
+        except Exception:  # noqa: BLE001 - not assigned or not fetched yet: unknown
+            return None
+        return None if highwater is None else int(highwater)
 
     def _default_delivery(self) -> AlertDelivery:
         r = self.runtime
@@ -96,43 +104,41 @@ class Pipeline:
 
     def deliver_stage(self) -> DeliverStage:
         if self._deliver is None:
-            self._deliver = DeliverStage(self._delivery_factory())
+            s = self.runtime.settings
+            self._deliver = DeliverStage(
+                self._delivery_factory(), outputs=self.outputs, deadletter_topic=s.topics.deadletter,
+                source_topic=s.topics.alerts, metrics=self.runtime.pipeline_metrics, now=self.runtime.now,
+            )
         return self._deliver
 
     def _wire(self) -> None:
         app, s = self.app, self.runtime.settings
-        events, classified, alerts = (self.topics[n] for n in (s.topics.events, s.topics.classified, s.topics.alerts))
+        events, alerts = self.topics[s.topics.events], self.topics[s.topics.alerts]
 
-        @app.agent(events, name="ingest")
-        async def ingest(stream: Any) -> None:
+        @app.agent(events, name="conversations")
+        async def conversations(stream: Any) -> None:
             async for batch in stream.take_events(s.sentiment_batch_size, within=s.sentiment_batch_within_seconds):
-                await self.ingest.process(
+                await self.stage.process(
                     [RawMessage(e.value, e.message.partition, e.message.offset) for e in batch]
                 )
-
-        @app.agent(classified, name="track")
-        async def track(stream: Any) -> None:
-            async for event in stream.events():
-                await self.track.process(event.key.decode("utf-8"), event.value, event.message.partition)
 
         @app.agent(alerts, name="deliver")
         async def deliver(stream: Any) -> None:
             stage = self.deliver_stage()
-            async for value in stream:
-                await stage.process(value)
+            async for event in stream.events():
+                await stage.process(event.value, event.message.partition, event.message.offset)
 
         @app.task
         async def drain() -> None:
             await self.deliver_stage().drain_forever()
 
         @app.timer(s.tick_interval_seconds)
-        async def ticks() -> None:
-            for key in self.track.due_now():
-                await self.outputs.send(s.topics.classified, key, TICK)
+        async def deadlines() -> None:
+            await self.stage.fire_due()
 
         @app.timer(self.windows.check_interval)
         async def channel_goals() -> None:
-            await self.track.emit(self.windows.degradation(self.runtime.now()))
+            await self.stage.emit(self.windows.degradation(self.runtime.now()))
 
         self.conversations.on_recover(self._on_recover)
 
@@ -142,16 +148,26 @@ class Pipeline:
             stored = self.conversations.get(conversation_id)
             if stored is None:
                 return web.json({"error": f"no open conversation {conversation_id!r}"}, status=404)
-            record = ConversationRecord.from_dict(stored["r"])
+            record = decode(stored)[1]
             return web.json(self.runtime.tracker.describe(record, self.runtime.now()))
 
         setup_prometheus_sensors(app, registry=self.runtime.registry, name_prefix="supportwatch_faust")
 
     async def _on_recover(self) -> None:
-        classified = self.runtime.settings.topics.classified
-        partitions = {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == classified}
-        count = self.track.rebuild(self.conversations.items(), partitions)
-        log.info("deadline index rebuilt: %d open conversations in partitions %s", count, sorted(partitions))
+        topic = self.runtime.settings.topics.events
+        assigned = {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == topic}
+        self.stage.revoke(p for p in range(self.runtime.settings.topics.partitions) if p not in assigned)
+        for partition in assigned:
+            self.progress.start(partition, await self._position(TP(topic, partition)))
+        count = self.stage.rebuild(self.conversations.items(), assigned)
+        log.info("deadline index rebuilt: %d open conversations in partitions %s", count, sorted(assigned))
+
+    async def _position(self, tp: TP) -> int | None:
+        try:
+            position = await self.app.consumer.position(tp)
+        except Exception:  # noqa: BLE001 - unknown until the consumer has a position for it
+            return None
+        return None if position is None else int(position)
 
 
 def build_app(runtime: Runtime) -> Pipeline:

@@ -1,6 +1,8 @@
-"""Stage 3, deliver: every alert on the alerts topic goes through routing, Redis dedup and the
+"""The deliver stage: every alert on the alerts topic goes through routing, Redis dedup and the
 outbox. While Redis is down the stage waits and retries the same alert, so later alerts stay
-buffered in the alerts topic (its offsets are not committed past an undelivered alert)."""
+buffered in the alerts topic (its offsets are not committed past an undelivered alert). A record
+the stage cannot handle (not an alert, or one that makes routing raise) is dead-lettered with the
+stage's name, and the stage goes on."""
 
 from __future__ import annotations
 
@@ -10,6 +12,10 @@ from collections.abc import Awaitable, Callable
 
 from alerts import Alert, AlertDelivery
 from alerts.exceptions import RedisUnavailable
+from streams.failures import Stage, log_failure, stage_letter
+from streams.outputs import Outputs
+from supportwatch.clock import Now
+from supportwatch.metrics import PipelineMetrics
 
 log = logging.getLogger(__name__)
 
@@ -19,27 +25,43 @@ class DeliverStage:
         self,
         delivery: AlertDelivery,
         *,
+        outputs: Outputs,
+        deadletter_topic: str,
+        source_topic: str,
+        metrics: PipelineMetrics,
+        now: Now,
         first_backoff: float = 0.5,
         max_backoff: float = 30.0,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self._delivery = delivery
+        self._outputs = outputs
+        self._deadletter = deadletter_topic
+        self._source = source_topic
+        self._metrics = metrics
+        self._now = now
         self._first = first_backoff
         self._max = max_backoff
         self._sleep = sleep
 
-    async def process(self, value: bytes) -> None:
-        alert = Alert.from_json(value)
+    async def process(self, value: bytes, partition: int | None = None, offset: int | None = None) -> None:
         delay = self._first
         while True:
             try:
-                await self._delivery.submit(alert)
+                await self._delivery.submit(Alert.from_json(value))
                 return
             except RedisUnavailable as exc:
-                log.warning("Redis unavailable (%s); alert %s waits on the alerts topic, retry in %.1fs",
-                            exc, alert.id, delay)
+                log.warning("Redis unavailable (%s); an alert waits on the alerts topic, retry in %.1fs", exc, delay)
                 await self._sleep(delay)
                 delay = min(delay * 2, self._max)
+            except Exception as exc:  # noqa: BLE001 - dead-letter what the stage cannot deliver, go on
+                log_failure(Stage.DELIVER, exc, f"{self._source}[{partition}]@{offset}")
+                self._metrics.stage_errors.labels(stage=Stage.DELIVER.value).inc()
+                letter = stage_letter(Stage.DELIVER, exc, value, received_at=self._now(), source_topic=self._source,
+                                      partition=partition, offset=offset)
+                await self._outputs.send(self._deadletter, Stage.DELIVER.value, letter)
+                await self._outputs.flush()
+                return
 
     async def drain_forever(self) -> None:
         """Deliver the outbox until the worker stops (the task is cancelled); rides out Redis outages."""

@@ -1,13 +1,18 @@
-"""Per-channel windowed SLA figures in faust windowed tables (tumbling 1 min, hopping 15 min and
-1 h), exported as Prometheus gauges at scrape time and judged against each channel's goal."""
+"""Per-channel windowed SLA figures (tumbling 1 min, hopping 15 min and 1 h), kept in memory
+by event time, exported as Prometheus gauges at scrape time and judged against each channel's goal.
+
+Counts are this worker's own partitions since it started: they are figures for dashboards and
+the channel-degradation alert, not state to recover (Prometheus keeps their history). Each window
+is a ring of step-sized buckets, so recording an outcome costs a few dict updates and no
+changelog record.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
-import faust
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
@@ -21,57 +26,54 @@ from supportwatch.clock import Now
 WINDOWS: dict[str, tuple[float, float | None]] = {"1m": (60, None), "15m": (900, 300), "1h": (3600, 900)}
 REPLY_CLOCKS = (Clock.FIRST_REPLY, Clock.NEXT_REPLY)
 MIN_RESPONSES = 5  # fewer responses in the window say nothing about a channel's health
+MEASURES = ("n", "ok", "breached")
 
 
-def json_schema() -> faust.Schema:
-    """Table keys and values as JSON: str keys survive changelog recovery as str."""
-    return faust.Schema(key_serializer="json", value_serializer="json")
+class _Window:
+    """Counts per (channel, clock, measure) in buckets of ``step`` seconds of event time."""
 
+    def __init__(self, size: float, step: float | None) -> None:
+        self.size = size
+        self.step = step if step is not None else size
+        self._buckets: dict[tuple[str, str, str], dict[int, int]] = {}
 
-def _key(channel: str, clock: str, measure: str) -> str:
-    return f"{channel}|{clock}|{measure}"
+    def add(self, key: tuple[str, str, str], ts: float) -> None:
+        buckets = self._buckets.setdefault(key, {})
+        bucket = math.floor(ts / self.step)
+        buckets[bucket] = buckets.get(bucket, 0) + 1
+        if len(buckets) > 2 * self.size / self.step + 2:
+            for old in [b for b in buckets if b <= bucket - self.size / self.step * 2]:
+                del buckets[old]
+
+    def current(self, key: tuple[str, str, str], now_ts: float) -> int:
+        """The count in the window that ends soonest among those holding ``now_ts``."""
+        buckets = self._buckets.get(key)
+        if not buckets:
+            return 0
+        last = math.floor(now_ts / self.step)  # the bucket holding now; the window starts per-1 steps back
+        first = last - round(self.size / self.step) + 1
+        return sum(buckets.get(b, 0) for b in range(first, last + 1))
 
 
 class ResponseWindows:
     check_interval = 15.0
 
-    def __init__(
-        self,
-        app: faust.App,
-        partitions: int,
-        registry: CollectorRegistry,
-        goals: Mapping[str, float],
-        link_template: str,
-        now: Now,
-    ) -> None:
+    def __init__(self, registry: CollectorRegistry, goals: Mapping[str, float], link_template: str, now: Now) -> None:
         self._now = now
-        self.tables: dict[str, Any] = {}
-        for name, (size, step) in WINDOWS.items():
-            table = app.Table(
-                f"responses-{name}", default=int, partitions=partitions, schema=json_schema()
-            )
-            self.tables[name] = (
-                table.tumbling(size, expires=timedelta(seconds=size * 3))
-                if step is None
-                else table.hopping(size, step, expires=timedelta(seconds=size * 2))
-            )
+        self.windows = {name: _Window(size, step) for name, (size, step) in WINDOWS.items()}
         self._health = ChannelHealth(goals, link_template)
         registry.register(_WindowCollector(self))
 
     def record(self, outcome: ClockOutcome) -> None:
-        """Count one finished clock in every window (inside the tracking agent's stream)."""
+        """Count one finished clock in every window, at its stop time."""
         channel, clock = outcome.conversation.channel, outcome.clock.value
         measure = "ok" if outcome.within_target else "breached"
-        for table in self.tables.values():
-            table[_key(channel, clock, "n")] += 1
-            table[_key(channel, clock, measure)] += 1
+        for window in self.windows.values():
+            window.add((channel, clock, "n"), outcome.stopped)
+            window.add((channel, clock, measure), outcome.stopped)
 
     def current(self, window: str, channel: str, clock: str, measure: str) -> int:
-        """The count in the window that ends soonest among those holding the injected clock's now
-        (writes go by the message timestamp, which is the event time)."""
-        wrapper = self.tables[window]
-        window_range = wrapper.table.window.earliest(self._now().timestamp())
-        return int(wrapper[_key(channel, clock, measure)][window_range])
+        return self.windows[window].current((channel, clock, measure), self._now().timestamp())
 
     def degradation(self, at: datetime) -> list[Alert]:
         """Reply clocks over the rolling 15 min window, judged against each channel's goal."""

@@ -9,6 +9,7 @@ from events.exceptions import REASONS
 from supportwatch import __version__
 
 DROP_REASONS = ("duplicate", "late")
+STAGES = ("classify", "track", "store", "tick", "emit", "deliver")  # streams.failures.Stage
 
 
 class PipelineMetrics:
@@ -25,6 +26,10 @@ class PipelineMetrics:
             "supportwatch_events_dropped", "Valid events that changed nothing (repeated event id, too late)",
             ["reason"], registry=registry,
         )
+        self.stage_errors = Counter(
+            "supportwatch_stage_errors", "Records a stage could not handle, dead-lettered with the stage's name",
+            ["stage"], registry=registry,
+        )
         self.build_info = Gauge(
             "supportwatch_build_info", "supportwatch version", ["version"], registry=registry
         )
@@ -34,5 +39,7 @@ class PipelineMetrics:
                 self.events.labels(channel=channel.value, type=kind.value)
         for invalid in REASONS:
             self.invalid.labels(reason=invalid)
+        for stage in STAGES:
+            self.stage_errors.labels(stage=stage)
         for dropped in DROP_REASONS:
             self.dropped.labels(reason=dropped)

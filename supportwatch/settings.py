@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from alerts.settings import AlertSettings
+from events.limits import EventLimits
 from models.settings import ModelSettings
 
 
@@ -16,7 +18,6 @@ class Topics(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     events: str = "supportwatch.events"
-    classified: str = "supportwatch.classified"
     alerts: str = "supportwatch.alerts"
     deadletter: str = "supportwatch.deadletter"
     partitions: int = Field(default=4, ge=1, le=256)
@@ -24,7 +25,7 @@ class Topics(BaseModel):
 
     def all(self) -> dict[str, int]:
         """Every topic supportwatch creates at start-up, with its partition count."""
-        return {name: self.partitions for name in (self.events, self.classified, self.alerts, self.deadletter)}
+        return {name: self.partitions for name in (self.events, self.alerts, self.deadletter)}
 
 
 class Settings(BaseSettings):
@@ -42,12 +43,17 @@ class Settings(BaseSettings):
         default=None, description="host other workers reach this one at (conversation lookups); default metrics_host"
     )
     data_dir: Path = Path(".supportwatch")
-    max_text_bytes: int = Field(default=16384, ge=64)
+    limits: EventLimits = EventLimits()
     lateness_seconds: float = Field(default=60.0, ge=0)
     tick_interval_seconds: float = Field(default=0.2, gt=0)
+    table_store: Literal["memory", "rocksdb"] = Field(
+        default="memory", description="faust store of the conversation table; rocksdb needs the rocksdb extra"
+    )
+    producer_linger_ms: int = Field(default=0, ge=0, description="how long the producer waits to fill a batch")
     # Events per classify call: the classifier sorts them by length into model.batch_size batches,
     # so a large take pads little (256: ~1.5x the messages/s of 32, BENCHMARKS.md "Sentiment").
     sentiment_batch_size: int = Field(default=256, ge=1)
+    sentiment_enabled: bool = Field(default=True, description="classify customer messages (false: SLA only)")
     sentiment_batch_within_seconds: float = Field(default=0.05, gt=0)
     model: ModelSettings = ModelSettings()
     alerts: AlertSettings = AlertSettings()

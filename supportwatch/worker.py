@@ -24,7 +24,8 @@ def run_worker(
     """Run until SIGINT/SIGTERM (or until a task sends one). Returns the exit code."""
     asyncio.run(ensure_topics(settings.bootstrap_servers, settings.topics.all()))
     runtime = build_runtime(settings, now=now)
-    runtime.classifier()
+    if settings.sentiment_enabled:
+        runtime.classifier()
     pipeline = build_app(runtime)
     for task in tasks:
         pipeline.app.task(task)

@@ -14,6 +14,7 @@ METRICS: dict[str, tuple[str, frozenset[str]]] = {
         ("supportwatch_events_total", COUNTER, "channel type"),
         ("supportwatch_invalid_events_total", COUNTER, "reason"),
         ("supportwatch_events_dropped_total", COUNTER, "reason"),
+        ("supportwatch_stage_errors_total", COUNTER, "stage"),
         ("supportwatch_build_info", GAUGE, "version"),
         ("supportwatch_first_reply_seconds", HISTOGRAM, "channel priority"),
         ("supportwatch_next_reply_seconds", HISTOGRAM, "channel priority"),

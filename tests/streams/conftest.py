@@ -17,7 +17,8 @@ from streams.outputs import CollectingOutputs
 from supportwatch.broker import free_port
 from supportwatch.runtime import build_runtime
 from supportwatch.settings import Settings
-from tests.streams.harness import T0, Harness, ManualClock
+from tests.clocks import ManualClock
+from tests.streams.harness import T0, Harness, Highwaters
 
 
 @pytest.fixture(scope="session")
@@ -39,7 +40,8 @@ def harness(tmp_path: Path, redis_url: str, classifier: Classifier) -> Iterator[
         return AlertDelivery(alerts, router, connect_redis(alerts), sinks, runtime.alert_metrics, clock)
 
     outputs = CollectingOutputs()
-    pipeline = Pipeline(runtime, delivery=delivery, outputs=outputs)
+    highwaters = Highwaters()
+    pipeline = Pipeline(runtime, delivery=delivery, outputs=outputs, highwater=highwaters)
     pipeline.app.finalize()
     pipeline.app.flow_control.resume()
-    yield Harness(pipeline, outputs, clock, log)
+    yield Harness(pipeline, outputs, clock, log, highwaters)

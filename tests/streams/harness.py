@@ -1,24 +1,40 @@
-"""The harness of the agent tests: a pipeline on a manual clock whose outputs are collected."""
+"""The harness of the agent tests: a pipeline on a manual clock whose outputs are collected, and
+whose broker high watermarks the test sets (``caught_up`` / ``behind``)."""
 
 from __future__ import annotations
 
+import asyncio
 import io
-from datetime import UTC, datetime
+import json
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from streams.app import Pipeline
 from streams.outputs import CollectingOutputs
 from supportwatch.settings import Settings
 from tests.clocks import ManualClock
 
-T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
+
+
+class Highwaters:
+    """The broker's high watermark per partition, as the test says it is."""
+
+    def __init__(self) -> None:
+        self.offsets: dict[int, int] = {}
+
+    def __call__(self, partition: int) -> int | None:
+        return self.offsets.get(partition)
 
 
 class Harness:
-    def __init__(self, pipeline: Pipeline, outputs: CollectingOutputs, clock: ManualClock, log: io.StringIO) -> None:
+    def __init__(self, pipeline: Pipeline, outputs: CollectingOutputs, clock: ManualClock, log: io.StringIO,
+                 highwaters: Highwaters) -> None:
         self.pipeline = pipeline
         self.outputs = outputs
         self.clock = clock
         self.log = log
+        self.highwaters = highwaters
 
     @property
     def settings(self) -> Settings:
@@ -28,4 +44,34 @@ class Harness:
         value = self.pipeline.runtime.registry.get_sample_value(name, labels)
         return 0.0 if value is None else value
 
+    def alerts(self) -> list[dict[str, Any]]:
+        return [json.loads(v) for v in self.outputs.values(self.settings.topics.alerts)]
 
+    def letters(self) -> list[dict[str, Any]]:
+        return [json.loads(v) for v in self.outputs.values(self.settings.topics.deadletter)]
+
+    async def wait_for(self, what: str, done: Any, timeout: float = 30.0) -> None:
+        """Poll ``done()`` until it is true (the agent's batch window closes after the last put)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while not done():
+            if loop.time() > deadline:
+                raise AssertionError(f"timed out after {timeout:g} s waiting for {what}")
+            await asyncio.sleep(0.01)
+
+
+def raw_event(seconds: float, kind: str = "customer", conversation: str = "c-1", **extra: Any) -> bytes:
+    """A v1 chat event ``seconds`` after T0 (team billing, agent-7)."""
+    body: dict[str, Any] = {
+        "event_id": f"{conversation}-{seconds}-{kind}",
+        "conversation_id": conversation,
+        "occurred_at": (T0 + timedelta(seconds=seconds)).isoformat(),
+        "channel": "chat",
+        "team": "billing",
+        "agent_id": "agent-7",
+    }
+    if kind in ("customer", "agent"):
+        body |= {"type": "message", "author": kind, "text": extra.pop("text", "Hello, where is my parcel?")}
+    else:
+        body |= {"type": "status", "status": kind}
+    return json.dumps(body | extra).encode()

@@ -1,0 +1,383 @@
+"""The conversations stage: one hop from an input event to its conversation's new state.
+
+The input topic is keyed by conversation id, so the partition that receives an event owns its
+conversation. A batch of raw messages is validated at the edge (invalid ones are dead-lettered),
+its customer messages are classified in one call off the event loop, and each event is applied
+to its conversation in the conversation table, in partition order. The deadline timer calls
+:meth:`ConversationStage.fire_due`, which fires due SLA levels straight from the per-partition
+deadline index, as far as each partition's fire horizon allows (streams/progress.py).
+
+Every batch ends the same way: its alerts are sent and acknowledged, then the table's changelog
+gets one record per conversation touched. A crash in between repeats alerts (the delivery
+deduplicates them) rather than losing any. A record that makes a stage raise is dead-lettered
+with the stage's name (streams/failures.py) and the stage goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass, field
+from typing import Any
+
+from alerts import Alert
+from events import DeadLetter, Event, EventLimits, InvalidEvent, decode_event
+from models.metrics import SentimentMetrics
+from models.protocol import Classifier, Sentiment
+from models.text import clean
+from sla import DeadlineIndex
+from streams.failures import Stage, log_failure, stage_letter
+from streams.outputs import Outputs
+from streams.progress import PartitionProgress
+from streams.table import decode, encode
+from streams.updates import UpdateMetrics
+from supportwatch.clock import Now
+from supportwatch.metrics import PipelineMetrics
+from tracking import ConversationRecord, OpenConversations, Tracker, Update
+from tracking.open_index import open_entry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class RawMessage:
+    value: bytes
+    partition: int
+    offset: int
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    source: str
+    alerts: str
+    deadletter: str
+
+
+@dataclass(slots=True)
+class _Out:
+    """What a batch or a timer run sends: dead letters (topic key, value) and alerts."""
+
+    letters: list[tuple[str, bytes]] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Item:
+    raw: RawMessage
+    event: Event
+    sentiment: Sentiment | None = None
+
+
+class ConversationStage:
+    def __init__(
+        self,
+        *,
+        tracker: Tracker,
+        table: Any,
+        topics: Topics,
+        outputs: Outputs,
+        limits: EventLimits,
+        classifier: Callable[[], Classifier] | None,
+        backend: str,
+        progress: PartitionProgress,
+        open_conversations: OpenConversations,
+        pipeline_metrics: PipelineMetrics,
+        sentiment_metrics: SentimentMetrics,
+        update_metrics: UpdateMetrics,
+        now: Now,
+        executor: Executor | None = None,
+        fire_limit: int = 5_000,
+        retry_first: float = 0.5,
+        retry_max: float = 30.0,
+    ) -> None:
+        self._tracker = tracker
+        self._table = table
+        self._topics = topics
+        self._outputs = outputs
+        self._limits = limits
+        self._classifier = classifier
+        self._backend = backend
+        self.progress = progress
+        self._open = open_conversations
+        self._pipeline = pipeline_metrics
+        self._sentiment = sentiment_metrics
+        self._updates = update_metrics
+        self._now = now
+        self._executor = executor
+        self._fire_limit = fire_limit
+        self._retry_first = retry_first
+        self._retry_max = retry_max
+        self._deadlines: dict[int, DeadlineIndex[str]] = {}
+        self._finishing = asyncio.Lock()
+
+    # --- events ------------------------------------------------------------------------------
+    async def process(self, batch: Sequence[RawMessage]) -> None:
+        now = self._now()
+        out = _Out()
+        items: list[_Item] = []
+        for raw in batch:
+            try:
+                items.append(_Item(raw, decode_event(raw.value, self._limits, now)))
+            except InvalidEvent as exc:
+                self._invalid(raw, exc, out)
+        await self._classify(items, out)
+        # From here to _finish nothing awaits: the batch's table writes are taken as one snapshot.
+        for key, group in _by_conversation(items).items():
+            self._track(key, group, out)
+        for raw in batch:
+            self.progress.applied(raw.partition, raw.offset, None)
+        for item in items:
+            self.progress.applied(item.raw.partition, item.raw.offset, item.event.occurred_at.timestamp())
+        await self._finish(out)
+
+    def _invalid(self, raw: RawMessage, exc: InvalidEvent, out: _Out) -> None:
+        self._pipeline.invalid.labels(reason=exc.reason).inc()
+        letter = DeadLetter(
+            reason=exc.reason, detail=exc.detail, original=raw.value, received_at=self._now(),
+            source_topic=self._topics.source, partition=raw.partition, offset=raw.offset,
+        )
+        log.warning("dead-lettered message at %s[%s]@%s: %s", self._topics.source, raw.partition, raw.offset, exc)
+        out.letters.append((exc.reason, letter.to_json()))
+
+    def _failed(self, stage: Stage, raw: RawMessage, exc: BaseException, out: _Out) -> None:
+        log_failure(stage, exc, f"{self._topics.source}[{raw.partition}]@{raw.offset}")
+        self._pipeline.stage_errors.labels(stage=stage.value).inc()
+        letter = stage_letter(stage, exc, raw.value, received_at=self._now(), source_topic=self._topics.source,
+                              partition=raw.partition, offset=raw.offset)
+        out.letters.append((stage.value, letter))
+
+    async def _classify(self, items: Sequence[_Item], out: _Out) -> None:
+        """One model call for the batch's customer messages, off the event loop so timers keep firing."""
+        if self._classifier is None:
+            return
+        wanted = [item for item in items if item.event.is_customer_message and item.event.text
+                  and clean(item.event.text)]
+        if not wanted:
+            return
+        classifier = self._classifier()
+        loop = asyncio.get_running_loop()
+        texts = [item.event.text or "" for item in wanted]
+        started = time.perf_counter()
+        results: list[Sentiment | None]
+        try:
+            results = list(await loop.run_in_executor(self._executor, classifier.classify, texts))
+        except Exception:  # noqa: BLE001 - find the message the model cannot take, classify the rest
+            results = []
+            for item, text in zip(wanted, texts, strict=True):
+                try:
+                    results.extend(await loop.run_in_executor(self._executor, classifier.classify, [text]))
+                except Exception as exc:  # noqa: BLE001 - the event is tracked without a sentiment
+                    results.append(None)
+                    self._failed(Stage.CLASSIFY, item.raw, exc, out)
+        self._sentiment.observe_batch(self._backend, len(texts), time.perf_counter() - started)
+        for item, sentiment in zip(wanted, results, strict=True):
+            item.sentiment = sentiment
+
+    def _track(self, key: str, group: list[_Item], out: _Out) -> None:
+        """Apply a conversation's events of the batch in order; store the record once."""
+        stored = self._table.get(key)
+        partition = group[0].raw.partition
+        record = self._load(key, stored)
+        applied: list[_Item] = []
+        updates: list[Update] = []
+        for item in group:
+            try:
+                update = self._tracker.on_event(record, item.event, item.sentiment)
+            except Exception as exc:  # noqa: BLE001 - dead-letter it, restore the record before it
+                self._failed(Stage.TRACK, item.raw, exc, out)
+                record = self._reapply(key, stored, applied)
+                continue
+            applied.append(item)
+            updates.append(update)
+            if update.record is not None:
+                record = update.record
+        if record is None:
+            self._count(group, updates)
+            return
+        try:
+            self._store(partition, key, record)
+        except Exception as exc:  # noqa: BLE001 - nothing of the group is applied
+            for item in applied:
+                self._failed(Stage.STORE, item.raw, exc, out)
+            self._restore(key, stored)
+            self._count(group, [])
+            return
+        self._count(group, updates)
+        for update in updates:
+            if update.dropped is None:
+                self._updates.observe(update)
+                out.alerts.extend(update.alerts)
+
+    def _count(self, group: Iterable[_Item], updates: Iterable[Update]) -> None:
+        for item in group:
+            event = item.event
+            self._pipeline.events.labels(channel=event.channel.value, type=event.type.value).inc()
+            if item.sentiment is not None:
+                self._sentiment.observe(event.channel.value, item.sentiment)
+        for update in updates:
+            if update.dropped is not None:
+                self._pipeline.dropped.labels(reason=update.dropped).inc()
+
+    def _load(self, key: str, stored: bytes | None) -> ConversationRecord | None:
+        if stored is None:
+            return None
+        try:
+            return decode(stored)[1]
+        except Exception as exc:  # noqa: BLE001 - a record we cannot read starts the conversation afresh
+            log_failure(Stage.STORE, exc, f"the stored record of conversation {key!r}")
+            self._pipeline.stage_errors.labels(stage=Stage.STORE.value).inc()
+            return None
+
+    def _reapply(self, key: str, stored: bytes | None, applied: Sequence[_Item]) -> ConversationRecord | None:
+        """The record as it was before a failed event: the stored one with the events applied since."""
+        record = self._load(key, stored)
+        for item in applied:
+            update = self._tracker.on_event(record, item.event, item.sentiment)
+            if update.record is not None:
+                record = update.record
+        return record
+
+    def _store(self, partition: int, key: str, record: ConversationRecord) -> None:
+        if record.sla.finished:
+            self._table.remove(partition, key)
+            self._open.put(key, None)
+            self._index(partition).discard(key)
+            return
+        self._table.put(partition, key, encode(partition, record))
+        self._open.put(key, open_entry(record))
+        self._index(partition).set(key, self._tracker.next_due_ts(record))
+
+    def _restore(self, key: str, stored: bytes | None) -> None:
+        if stored is None:
+            return
+        partition, record = decode(stored)
+        self._index(partition).set(key, self._tracker.next_due_ts(record))
+
+    # --- deadlines ---------------------------------------------------------------------------
+    def _index(self, partition: int) -> DeadlineIndex[str]:
+        index = self._deadlines.get(partition)
+        if index is None:
+            index = self._deadlines[partition] = DeadlineIndex()
+        return index
+
+    async def fire_due(self) -> int:
+        """Fire every level due up to each partition's horizon (at most ``fire_limit`` conversations
+        a call; the rest stay due for the next call). Returns how many conversations were ticked."""
+        now_ts = self._now().timestamp()
+        out = _Out()
+        ticked = 0
+        for partition, index in list(self._deadlines.items()):
+            horizon = self.progress.horizon(partition, now_ts)
+            if horizon is None:
+                continue
+            for key in index.pop_due(horizon, limit=self._fire_limit - ticked):
+                ticked += 1
+                self._tick(partition, key, horizon, out)
+            if ticked >= self._fire_limit:
+                break
+        if ticked:
+            await self._finish(out)
+        return ticked
+
+    def _tick(self, partition: int, key: str, horizon: float, out: _Out) -> None:
+        stored = self._table.get(key)
+        if stored is None:
+            return
+        try:
+            record = decode(stored)[1]
+            update = self._tracker.on_tick(record, horizon)
+            if update.record is not None:
+                self._store(partition, key, update.record)
+        except Exception as exc:  # noqa: BLE001 - counted and logged; the conversation's next event re-indexes it
+            log_failure(Stage.TICK, exc, f"conversation {key!r}")
+            self._pipeline.stage_errors.labels(stage=Stage.TICK.value).inc()
+            return
+        self._updates.observe(update)
+        out.alerts.extend(update.alerts)
+
+    def revoke(self, partitions: Iterable[int]) -> None:
+        """Forget the deadlines and progress of partitions this worker no longer owns."""
+        gone = list(partitions)
+        for partition in gone:
+            self._deadlines.pop(partition, None)
+        self.progress.forget(gone)
+
+    def rebuild(self, items: Iterable[tuple[str, Any]], partitions: set[int]) -> int:
+        """Rebuild the deadline indices and open figures from the table's records of ``partitions``."""
+        for partition in partitions:
+            self._deadlines[partition] = DeadlineIndex()
+        self._open.clear()
+        count = 0
+        for key, stored in items:
+            if stored is None:
+                continue
+            try:
+                partition, record = decode(stored)
+            except Exception as exc:  # noqa: BLE001 - an unreadable record is skipped, counted and logged
+                log_failure(Stage.STORE, exc, f"the stored record of conversation {key!r}")
+                self._pipeline.stage_errors.labels(stage=Stage.STORE.value).inc()
+                continue
+            if partition not in partitions:
+                continue
+            self._deadlines[partition].set(key, self._tracker.next_due_ts(record))
+            self._open.put(key, open_entry(record))
+            count += 1
+        return count
+
+    def pending_deadlines(self) -> int:
+        return sum(len(index) for index in self._deadlines.values())
+
+    # --- output ------------------------------------------------------------------------------
+    async def emit(self, alerts: Iterable[Alert]) -> None:
+        """Send alerts that change no conversation (channel health) to the alerts topic."""
+        out = _Out(alerts=list(alerts))
+        if out.alerts:
+            await self._finish(out)
+
+    async def _finish(self, out: _Out) -> None:
+        """Send the dead letters and alerts, wait for the broker's acknowledgement, then write the
+        changelog records of the table writes made so far. Runs one at a time, so the changelog gets
+        each conversation's writes in the order they were made. While the broker refuses, the batch
+        waits and is sent again (its offsets are not committed meanwhile; repeats are deduplicated)."""
+        writes = self._table.take_unpublished()
+        values = [(self._topics.deadletter, key, letter) for key, letter in out.letters]
+        values.extend(self._encoded(out.alerts))
+        async with self._finishing:
+            delay = self._retry_first
+            while True:
+                try:
+                    for topic, key, value in values:
+                        await self._outputs.send(topic, key, value)
+                    await self._outputs.flush()
+                    break
+                except Exception as exc:  # noqa: BLE001 - the broker refused: wait, send the batch again
+                    log.warning("cannot send a batch's %d records (%s: %s); again in %.1f s",
+                                len(values), type(exc).__name__, exc, delay)
+                    await asyncio.sleep(delay)
+                    delay = min(delay * 2, self._retry_max)
+            self._table.publish(writes)
+
+    def _encoded(self, alerts: Iterable[Alert]) -> list[tuple[str, str, bytes]]:
+        """Alerts as (topic, key, value); one that cannot be encoded becomes a dead letter."""
+        out = []
+        for alert in alerts:
+            try:
+                out.append((self._topics.alerts, alert.conversation_id or alert.channel, alert.to_json()))
+            except Exception as exc:  # noqa: BLE001 - an alert we cannot encode is dead-lettered
+                log_failure(Stage.EMIT, exc, f"alert {alert.id}")
+                self._pipeline.stage_errors.labels(stage=Stage.EMIT.value).inc()
+                letter = stage_letter(Stage.EMIT, exc, repr(alert).encode("utf-8", "backslashreplace"),
+                                      received_at=self._now(), source_topic=self._topics.alerts,
+                                      partition=None, offset=None)
+                out.append((self._topics.deadletter, Stage.EMIT.value, letter))
+        return out
+
+
+def _by_conversation(items: Iterable[_Item]) -> dict[str, list[_Item]]:
+    groups: dict[str, list[_Item]] = {}
+    for item in items:
+        groups.setdefault(item.event.conversation_id, []).append(item)
+    return groups

@@ -1,0 +1,69 @@
+"""How far each input partition has been applied, and so how far its deadlines may fire.
+
+A deadline fires only once the partition's events up to its due time have been applied: after a
+restart or a lag, a reply still waiting in the backlog must stop its clock before the clock's
+breach is judged. So each partition has a *fire horizon*:
+
+* caught up (every record the broker holds for the partition has been applied): the wall clock;
+* behind: the partition's event-time watermark, the latest event time applied on it. A reply in
+  the backlog is applied before the deadline it answers is judged, as in ``supportwatch replay``;
+  an event that arrives out of order, later than events after it, is a late event here as there
+  (the SLA engine still orders it in within the lateness).
+
+Pure: the broker's high watermark comes in as a function (faust's consumer in the worker).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+
+Highwater = Callable[[int], int | None]  # partition -> offset of the next record the broker will hold
+
+
+class PartitionProgress:
+    def __init__(self, highwater: Highwater) -> None:
+        self._highwater = highwater
+        self._next: dict[int, int] = {}  # partition -> offset of the next record to apply
+        self._event_ts: dict[int, float] = {}  # partition -> latest event time applied
+
+    def start(self, partition: int, position: int | None) -> None:
+        """A partition (re)assigned, its consumer at ``position`` (None: not known yet)."""
+        self._event_ts.pop(partition, None)
+        if position is None:
+            self._next.pop(partition, None)
+        else:
+            self._next[partition] = position
+
+    def forget(self, partitions: Iterable[int]) -> None:
+        for partition in partitions:
+            self._next.pop(partition, None)
+            self._event_ts.pop(partition, None)
+
+    def applied(self, partition: int, offset: int, event_ts: float | None) -> None:
+        """The record at ``offset`` was applied (or dead-lettered); ``event_ts`` its event time."""
+        if offset + 1 > self._next.get(partition, -1):
+            self._next[partition] = offset + 1
+        if event_ts is not None and event_ts > self._event_ts.get(partition, float("-inf")):
+            self._event_ts[partition] = event_ts
+
+    def caught_up(self, partition: int) -> bool:
+        highwater = self._highwater(partition)
+        position = self._next.get(partition)
+        return highwater is not None and position is not None and position >= highwater
+
+    def horizon(self, partition: int, now_ts: float) -> float | None:
+        """Up to when the partition's deadlines may fire now; None: not yet (nothing applied)."""
+        if self.caught_up(partition):
+            return now_ts
+        applied = self._event_ts.get(partition)
+        if applied is None:
+            return None
+        return min(now_ts, applied)
+
+    def lag(self, partition: int) -> int | None:
+        """Records the broker holds for the partition that are not applied yet."""
+        highwater = self._highwater(partition)
+        position = self._next.get(partition)
+        if highwater is None or position is None:
+            return None
+        return max(0, highwater - position)

@@ -1,0 +1,72 @@
+"""The conversation table: one changelog-backed record per open conversation.
+
+The conversations agent takes events in batches that span partitions, and the deadline timer
+writes outside any stream, so every write names its partition (the input partition that owns
+the conversation) instead of taking it from faust's current event. A value is compact JSON
+bytes: ``{"p": partition, "r": ConversationRecord.to_dict()}``; the partition is kept so that the
+deadline index of each partition can be rebuilt from the table after a restart or rebalance.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import faust
+
+from tracking import ConversationRecord
+
+STORES = {"memory": "memory://", "rocksdb": "rocksdb://"}
+
+
+def encode(partition: int, record: ConversationRecord) -> bytes:
+    return json.dumps({"p": partition, "r": record.to_dict()}, separators=(",", ":"), allow_nan=False).encode()
+
+
+def decode(value: bytes) -> tuple[int, ConversationRecord]:
+    data = json.loads(value)
+    return int(data["p"]), ConversationRecord.from_dict(data["r"])
+
+
+class ConversationTable(faust.Table):
+    """A faust table whose writes say which partition's changelog they go to.
+
+    A write changes the local store at once and is sent to the changelog by :meth:`publish`, the
+    latest value per key only: a conversation touched by many events of a batch costs one record.
+    The writes are taken synchronously after a batch is applied and published after its alerts are
+    acknowledged, in the order they were taken (streams/conversations.py).
+    """
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self._unpublished: dict[str, tuple[int, bytes | None]] = {}
+
+    def put(self, partition: int, key: str, value: bytes) -> None:
+        self.data[key] = value
+        self._unpublished[key] = (partition, value)
+
+    def remove(self, partition: int, key: str) -> None:
+        if key in self.data:
+            del self.data[key]
+            self._unpublished[key] = (partition, None)
+
+    def take_unpublished(self) -> dict[str, tuple[int, bytes | None]]:
+        """The writes since the last call, to :meth:`publish` once what they caused is acknowledged."""
+        writes, self._unpublished = self._unpublished, {}
+        return writes
+
+    def publish(self, writes: dict[str, tuple[int, bytes | None]]) -> None:
+        """Send ``writes`` to the changelog (in the order they were taken)."""
+        for key, (partition, value) in writes.items():
+            if value is None:
+                self.send_changelog(partition, key, None, value_serializer="raw")
+            else:
+                self.send_changelog(partition, key, value)
+
+
+def conversation_table(app: faust.App, partitions: int, store: str) -> Any:
+    table = ConversationTable(
+        app, name="conversations", default=None, partitions=partitions, store=STORES[store],
+        key_type=str, value_type=bytes,  # keys as JSON (str survives recovery as str), values as our bytes
+    )
+    return app.tables.add(table)
