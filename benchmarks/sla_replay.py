@@ -101,11 +101,10 @@ def replay(engine: SlaEngine, stream: list[Event]) -> dict[str, float]:
     signals = outcomes = dropped = 0
     start, cpu = time.perf_counter(), time.process_time()
     for event in stream:
-        now = event.occurred_at
-        now_ts = now.timestamp()
+        now_ts = event.occurred_at.timestamp()
         for cid in index.pop_due(now_ts):
             state = states[cid]
-            signals += len(engine.advance(state, now).signals)
+            signals += len(engine.advance(state, now_ts).signals)
             index.set(cid, engine.next_due_ts(state))
         cid = event.conversation_id
         step = engine.apply(states.get(cid), event)

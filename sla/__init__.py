@@ -5,7 +5,7 @@ configuration file.
     policies = load_policies(path)            # or parse_policies(data, lines)
     engine = SlaEngine(policies, lateness=timedelta(seconds=60))
     step = engine.apply(state, event)         # step.state, step.signals, step.outcomes, step.dropped
-    step = engine.advance(step.state, now)    # fire every level due at or before now, once
+    step = engine.advance(step.state, now_ts)  # fire every level due by now_ts (epoch seconds), once
 """
 
 from sla.calendar import BusinessCalendar

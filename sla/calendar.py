@@ -11,6 +11,10 @@ linearly (wall = utc + offset), so wall-clock intervals are plain arithmetic on 
 timeline" of 86,400-second days. A wall-clock time that occurs twice on a fall-back night is
 counted twice when it lies in an opening interval, a skipped one (spring forward) never.
 ``None`` as a calendar means 24/7: see :func:`counted_between` and :func:`add_counted`.
+
+The cost does not grow with the length of a range: whole weeks inside it are counted at once
+(the week's open seconds times the weeks, less the holidays among them, from prefix sums), so a
+clock that started years ago costs a few segments (two per year in a zone with DST) per question.
 """
 
 from __future__ import annotations
@@ -26,16 +30,22 @@ from sla.exceptions import CalendarError
 DAY = 86400
 _EPOCH_DATE = date(1970, 1, 1)
 _MAX_DAYS = 3700  # no calendar with open hours goes ten years without opening
+_LONG_DAYS = 14  # ranges of more days than this count their whole weeks at once
 
 
 @dataclass(frozen=True, eq=False)
 class BusinessCalendar:
     name: str
     timezone: str
-    weekly: tuple[tuple[tuple[int, int], ...], ...]  # 7 entries (Monday first) of (start, end) seconds
+    # 7 entries (Monday first) of (start, end) seconds of the local day, 0 <= start < end <= 86400
+    weekly: tuple[tuple[tuple[int, int], ...], ...]
     holidays: frozenset[date] = frozenset()
     _zone: ZoneInfo = field(init=False, repr=False)
     _holiday_days: frozenset[int] = field(init=False, repr=False)
+    _daily: tuple[int, ...] = field(init=False, repr=False)  # open seconds per weekday, Monday first
+    _week: int = field(init=False, repr=False)  # open seconds of a week without holidays
+    _holiday_list: tuple[int, ...] = field(init=False, repr=False)  # holiday day numbers, sorted
+    _holiday_sums: tuple[int, ...] = field(init=False, repr=False)  # open seconds lost to the first n holidays
     _transitions: dict[int, list[float]] = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -44,7 +54,16 @@ class BusinessCalendar:
         if not any(self.weekly):
             raise ValueError("a calendar needs some opening hours")
         object.__setattr__(self, "_zone", ZoneInfo(self.timezone))
-        object.__setattr__(self, "_holiday_days", frozenset((d - _EPOCH_DATE).days for d in self.holidays))
+        days = sorted((d - _EPOCH_DATE).days for d in self.holidays)
+        daily = tuple(sum(end - start for start, end in hours) for hours in self.weekly)
+        sums = [0]
+        for day in days:
+            sums.append(sums[-1] + daily[(day + 3) % 7])
+        object.__setattr__(self, "_holiday_days", frozenset(days))
+        object.__setattr__(self, "_daily", daily)
+        object.__setattr__(self, "_week", sum(daily))
+        object.__setattr__(self, "_holiday_list", tuple(days))
+        object.__setattr__(self, "_holiday_sums", tuple(sums))
 
     # --- UTC offsets -------------------------------------------------------------------------
     def _offset(self, ts: float) -> float:
@@ -91,16 +110,32 @@ class BusinessCalendar:
             return ()
         return self.weekly[(day + 3) % 7]  # 1970-01-01 was a Thursday
 
-    def _wall_counted(self, x: float, y: float) -> float:
+    def _days_open(self, first: int, end: int) -> int:
+        """Open seconds of the whole days ``first`` .. ``end - 1`` (O(1): whole weeks at once)."""
+        weeks, rest = divmod(end - first, 7)
+        total = weeks * self._week + sum(self._daily[(first + i + 3) % 7] for i in range(rest))
+        lo = bisect.bisect_left(self._holiday_list, first)
+        hi = bisect.bisect_left(self._holiday_list, end)
+        return total - (self._holiday_sums[hi] - self._holiday_sums[lo])
+
+    def _day_counted(self, day: int, x: float, y: float) -> float:
+        """Open seconds of ``day`` within ``[x, y)``."""
         total = 0.0
-        day = int(x // DAY)
+        base = day * DAY
+        for start, end in self._open_intervals(day):
+            lo = max(x, base + start)
+            hi = min(y, base + end)
+            if hi > lo:
+                total += hi - lo
+        return total
+
+    def _wall_counted(self, x: float, y: float) -> float:
+        day, last = int(x // DAY), int(y // DAY)
+        if last - day > _LONG_DAYS:  # the first day, the whole days in between, the last day
+            return self._day_counted(day, x, y) + self._days_open(day + 1, last) + self._day_counted(last, x, y)
+        total = 0.0
         while day * DAY < y:
-            base = day * DAY
-            for start, end in self._open_intervals(day):
-                lo = max(x, base + start)
-                hi = min(y, base + end)
-                if hi > lo:
-                    total += hi - lo
+            total += self._day_counted(day, x, y)
             day += 1
         return total
 
@@ -117,6 +152,14 @@ class BusinessCalendar:
                         return lo + seconds
                     seconds -= hi - lo
             day += 1
+            if seconds > self._week:  # skip whole weeks that cannot use up ``seconds``, at once
+                weeks = int(seconds // self._week)
+                if weeks * self._week >= seconds:
+                    weeks -= 1
+                weeks = min(weeks, (int(limit // DAY) - day) // 7)
+                if weeks > 0:
+                    seconds -= self._days_open(day, day + 7 * weeks)
+                    day += 7 * weeks
         return None
 
     # --- public arithmetic -------------------------------------------------------------------
@@ -136,14 +179,17 @@ class BusinessCalendar:
         if seconds <= 0:
             return start
         t = start
-        horizon = start + _MAX_DAYS * DAY
+        horizon = start + _MAX_DAYS * DAY  # pushed on by every segment with open hours
         while t < horizon:
             seg_end = self._segment_end(t)
             off = self._offset(t)
             wall = self._wall_add(t + off, seconds, seg_end + off)
             if wall is not None:
                 return wall - off
-            seconds -= self._wall_counted(t + off, seg_end + off)
+            counted = self._wall_counted(t + off, seg_end + off)
+            if counted > 0:
+                horizon = seg_end + _MAX_DAYS * DAY
+            seconds -= counted
             t = seg_end
         raise CalendarError(f"calendar {self.name!r} does not open within {_MAX_DAYS} days")
 

@@ -1,15 +1,22 @@
 """The SLA engine: events in, signals and outcomes out, for one conversation at a time.
 
 Events are handled by event time. Those within ``lateness`` of the latest time seen (the
-watermark: the latest event time or ``advance`` time) are kept in a small log; one that arrives
-out of order is inserted and the log re-applied from the core saved before it, so the final state
-is the same as if the events had come in order (equal times are ordered by event-id hash).
+watermark: the latest event time) are kept in a small log; one that arrives out of order is
+inserted and the log re-applied from the core saved before it, so the final state is the same as
+if the events had come in order (equal times are ordered by a key from the event-id digest).
 An event in order is applied once: it joins the log, or, when everything buffered has fallen
 behind the lateness horizon, the core so far becomes the saved core and the log restarts with it.
-Older events are dropped as ``"late"``, repeated ``event_id``s as ``"duplicate"``. Whatever was
-emitted - a level fired, an outcome, a stop - is recorded per (clock, cycle) and never emitted
-again, also after a re-application or a restart from :meth:`ConversationSla.to_dict`.
+The log holds at most ``max_buffered`` events: beyond that the oldest are folded into the saved
+core even within the lateness, and an event that would precede them is ``"late"`` too.
 
+A repeated ``event_id`` (one of the last ``remember_ids`` applied, compared by a 128-bit digest:
+:mod:`sla.dedup`) is dropped as ``"duplicate"`` whatever else it carries: the first copy wins.
+Older events are dropped as ``"late"``. Whatever was emitted - a level fired, an outcome, a stop -
+is recorded per (clock, cycle) and never emitted again, also after a re-application or a restart
+from :meth:`ConversationSla.to_dict`; cycles that nothing can re-apply any more are forgotten.
+So a conversation's state, and the work per event, are bounded however long it runs.
+
+All times are epoch seconds (floats) inside the engine, so a due time is compared as computed.
 Levels fire from :meth:`SlaEngine.advance` (wall time in live mode, event time in replay) and,
 for levels that fell due before an event, from :meth:`SlaEngine.apply` just before it is applied.
 ``fired_at`` is the ``advance`` time, or the watermark for levels found by ``apply``.
@@ -18,12 +25,12 @@ for levels that fell due before an event, from :meth:`SlaEngine.apply` just befo
 from __future__ import annotations
 
 import math
-import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from events.model import Author, Channel, Event, EventType, Priority, Status
+from sla import dedup
 from sla import log as buffer
 from sla.log import Record
 from sla.plans import Plans
@@ -53,8 +60,9 @@ def _iso(ts: float | None) -> str | None:
     return None if ts is None else datetime.fromtimestamp(ts, UTC).isoformat()
 
 
-def to_record(event: Event) -> Record:
-    """The compact form of an event kept in the log (interned strings, shared attributes)."""
+def to_record(event: Event, id_digest: bytes) -> Record:
+    """The compact form of an event kept in the log (interned strings, shared attributes);
+    ``id_digest``: :func:`sla.dedup.digest` of its id."""
     kind = event.type
     if kind is EventType.MESSAGE:
         action = _AUTHOR_ACTIONS.get(event.author, "")
@@ -63,9 +71,8 @@ def to_record(event: Event) -> Record:
     else:
         action = ""
     priority = _PRIORITIES[event.priority] if "priority" in event.__pydantic_fields_set__ else None
-    key = zlib.crc32(event.event_id.encode("utf-8"))  # orders equal times; finds duplicates
-    return buffer.record(event.occurred_at.timestamp(), key, action, _CHANNELS[event.channel], priority,
-                         event.team, event.agent_id, event.customer_id)
+    return buffer.record(event.occurred_at.timestamp(), dedup.order_key(id_digest), action,
+                         _CHANNELS[event.channel], priority, event.team, event.agent_id, event.customer_id)
 
 
 class SlaEngine:
@@ -73,21 +80,38 @@ class SlaEngine:
     state in place and return it in the :class:`SlaStep`."""
 
     def __init__(
-        self, policies: PolicySet, lateness: timedelta = timedelta(seconds=60), compact_after: int = 8
+        self, policies: PolicySet, lateness: timedelta = timedelta(seconds=60), compact_after: int = 8,
+        remember_ids: int = 32, max_buffered: int = 64,
     ) -> None:
+        """``compact_after``: buffered events before the log is trimmed to the lateness horizon;
+        ``remember_ids``: event ids (digests) kept per conversation to drop repeats;
+        ``max_buffered``: the most events a conversation buffers for re-ordering."""
+        if remember_ids < 1 or max_buffered < 1 or compact_after < 1:
+            raise ValueError("compact_after, remember_ids and max_buffered must be at least 1")
         self.policies = policies
         self.plans = Plans(policies)
         self.lateness = lateness.total_seconds()
         self.compact_after = compact_after
+        self.remember_ids = remember_ids
+        self.max_buffered = max_buffered
+        self._compact_at = min(compact_after, max_buffered) * buffer.STRIDE  # log length that calls _compact
+        self._ids_size = remember_ids * dedup.DIGEST_SIZE
 
     # --- events ------------------------------------------------------------------------------
     def apply(self, state: ConversationSla | None, event: Event) -> SlaStep:
-        rec = to_record(event)
+        id_digest = dedup.digest(event.event_id)
+        rec = to_record(event, id_digest)
         ts = rec[0]
         if state is None:
             state = ConversationSla(event.conversation_id, Core(rec[2][1]))
-        elif ts < state.watermark - self.lateness:
+        elif id_digest in state.ids and dedup.seen(state.ids, id_digest):  # `in`: the cheap common "no"
+            return SlaStep(state, dropped="duplicate")
+        elif ts < state.watermark - self.lateness or (
+            (floor := state.floor) is not None and (ts < floor[0] or (ts == floor[0] and rec[1] <= floor[1]))
+        ):
             return SlaStep(state, dropped="late")
+        ids = state.ids + id_digest  # the newest remember_ids digests (inline: once per event)
+        state.ids = ids if len(ids) <= self._ids_size else ids[-self._ids_size :]
         log = state.log
         watermark = state.watermark
         fired_at = ts if ts > watermark else watermark
@@ -95,11 +119,14 @@ class SlaEngine:
             return self._reorder(state, rec, fired_at)
         if log and log[-buffer.STRIDE] >= fired_at - self.lateness:
             state.log = log + rec
-            if len(log) >= self.compact_after * buffer.STRIDE:
+            if len(log) >= self._compact_at:
                 self._compact(state, fired_at)
         else:  # nothing buffered can be preceded any more: the core so far is the new base
-            state.base = state.core.copy()
+            if watermark != -_INF:  # the first event's base is a new core (state.base_core)
+                state.base = state.core.copy()
+                state.keep_emitted_from(state.core)
             state.log = rec
+            state.floor = None
         step = SlaStep(state)
         self._step(state, rec, fired_at, step)
         state.watermark = fired_at
@@ -108,12 +135,10 @@ class SlaEngine:
     def _reorder(self, state: ConversationSla, rec: Record, fired_at: float) -> SlaStep:
         """An event that precedes buffered ones: insert it and re-apply the log from its base."""
         log = state.log
-        assert log is not None and state.base is not None  # noqa: S101 - a non-empty log has its base
-        if buffer.contains(log, rec[0], rec[1]):
-            return SlaStep(state, dropped="duplicate")
+        assert log is not None  # noqa: S101 - only called with a non-empty log
         state.log = log = buffer.insert(log, rec)
         step = SlaStep(state)
-        state.core = state.base.copy()
+        state.core = state.base_core()
         state.due = None
         for old in buffer.records(log):
             self._step(state, old, fired_at, step)
@@ -131,20 +156,21 @@ class SlaEngine:
             self._stopped(state, stop, fired_at, step)
 
     # --- time --------------------------------------------------------------------------------
-    def advance(self, state: ConversationSla, now: datetime) -> SlaStep:
-        """Fire every level due at or before ``now``, each exactly once, in due order.
+    def advance(self, state: ConversationSla, now_ts: float) -> SlaStep:
+        """Fire every level due at or before ``now_ts`` (epoch seconds), each exactly once, in due
+        order. Afterwards :meth:`next_due_ts` is later than ``now_ts`` (or None): a caller that
+        advances to a due time it was given always moves on.
 
-        ``now`` does not move the watermark: lateness is judged in event time only, so events that
+        ``now_ts`` does not move the watermark: lateness is judged in event time only, so events that
         reach a worker late (a backlog after a restart, a slow producer) still stop their clocks.
-        Buffered events older than ``now - lateness`` are folded in, so a closed conversation
+        Buffered events older than ``now_ts - lateness`` are folded in, so a closed conversation
         becomes finished without waiting for another event.
         """
-        ts = now.timestamp()
         step = SlaStep(state)
-        if self._next_due_ts(state) <= ts:
-            self._fire(state, ts, ts, step)
+        if self._next_due_ts(state) <= now_ts:
+            self._fire(state, now_ts, now_ts, step)
         if state.log:
-            self._compact(state, max(state.watermark, ts))
+            self._compact(state, max(state.watermark, now_ts))
         return step
 
     def next_due(self, state: ConversationSla) -> datetime | None:
@@ -284,26 +310,30 @@ class SlaEngine:
     # --- housekeeping ------------------------------------------------------------------------
     def _compact(self, state: ConversationSla, upto: float | None = None) -> None:
         """Forget events that nothing can precede any more (older than ``upto`` - lateness;
-        ``upto`` defaults to the watermark)."""
+        ``upto`` defaults to the watermark), and the oldest beyond ``max_buffered``."""
         log = state.log
         if not log:
             return
         horizon = (state.watermark if upto is None else upto) - self.lateness
         if log[-buffer.STRIDE] < horizon:
-            state.log = state.base = None
-            runs = state.core.runs()
-            for e in state.emitted:  # keep what was emitted for the latest cycle of each clock only
-                run = runs[e[0]]
-                if run is None or run.cycle != e[1]:
-                    state.emitted = tuple(
-                        e for e in state.emitted if (run := runs[e[0]]) is not None and run.cycle == e[1])
-                    break
-        elif buffer.size(log) > self.compact_after and log[0] < horizon:
-            assert state.base is not None  # noqa: S101
-            n = buffer.older_than(log, horizon)
-            for rec in buffer.records(log[: n * buffer.STRIDE]):
-                apply_record(state.base, rec, self.plans)
-            state.log = log[n * buffer.STRIDE :]
+            state.log = state.base = state.floor = None
+            state.keep_emitted_from(state.core)
+            return
+        size = buffer.size(log)
+        folded = buffer.older_than(log, horizon) if size > self.compact_after and log[0] < horizon else 0
+        if size - folded > self.max_buffered:  # still within the lateness: the floor marks what was folded
+            folded = size - self.max_buffered
+            last = (folded - 1) * buffer.STRIDE
+            state.floor = (log[last], log[last + 1])
+        elif state.floor is not None and state.floor[0] < state.watermark - self.lateness:
+            state.floor = None  # the lateness alone refuses whatever precedes it now
+        if folded:
+            base = state.base_core()
+            for rec in buffer.records(log[: folded * buffer.STRIDE]):
+                apply_record(base, rec, self.plans)
+            state.base = base
+            state.log = log[folded * buffer.STRIDE :]
+            state.keep_emitted_from(base)
 
     def ref(self, state: ConversationSla) -> ConversationRef:
         core = state.core

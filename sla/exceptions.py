@@ -16,3 +16,8 @@ class CalendarError(SlaError):
 
 class StateError(SlaError):
     """A stored conversation state cannot be read back (unknown format)."""
+
+
+class DeadlineError(SlaError):
+    """A deadline did not move past the time it was fired at: an internal error, raised so that a
+    loop over deadlines stops instead of firing the same time again."""

@@ -1,10 +1,12 @@
 """The events of one conversation still within the lateness horizon, in event-time order.
 
-A conversation holds a handful of these at most, and there are hundreds of thousands of
-conversations, so the log is one flat tuple of :data:`STRIDE` fields per event (no tuple per
-event): ``(ts, id hash, attrs, agent_id, customer_id, ts, id hash, ...)``. The event's content
-that many events share - action, channel, priority, team - is one shared tuple (:func:`record`).
-Events are ordered by ``(ts, id hash)``, so equal times never depend on arrival order.
+A conversation holds a handful of these (at most the engine's ``max_buffered``), and there are
+hundreds of thousands of conversations, so the log is one flat tuple of :data:`STRIDE` fields per
+event (no tuple per event): ``(ts, id key, attrs, agent_id, customer_id, ts, id key, ...)``. The
+event's content that many events share - action, channel, priority, team - is one shared tuple
+(:func:`record`). Events are ordered by ``(ts, id key)``, so equal times never depend on arrival
+order. The id key only orders; duplicates are found by the full event-id digests the state keeps
+(:attr:`sla.state.ConversationSla.ids`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ STRIDE = 5
 # (action, channel, priority or None, team or None). action: "c"/"a"/"b" customer, agent, bot
 # message; a status value; "" for anything else.
 Attrs = tuple[str, str, str | None, str | None]
-# One event: (ts, id hash, attrs, agent_id, customer_id).
+# One event: (ts, id key, attrs, agent_id, customer_id).
 Record = tuple[float, int, Attrs, str | None, str | None]
 Log = tuple[Any, ...]
 
@@ -49,10 +51,6 @@ def precedes_last(log: Log, ts: float, key: int) -> bool:
     """Whether an event ``(ts, key)`` sorts at or before the latest buffered one."""
     last = log[-STRIDE]
     return ts < last or (ts == last and key <= log[1 - STRIDE])
-
-
-def contains(log: Log, ts: float, key: int) -> bool:
-    return any(log[i] == ts and log[i + 1] == key for i in range(0, len(log), STRIDE))
 
 
 def insert(log: Log, rec: Record) -> Log:

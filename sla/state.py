@@ -6,25 +6,34 @@ shared immutable parts) so that a worker can hold hundreds of thousands of open 
 * :class:`Core` - what the events so far imply: conversation fields, status, the latest run of
   each clock. It is a pure function of the events applied, in event-time order;
 * :class:`ConversationSla` - the core plus the out-of-order machinery (the events still within
-  the lateness horizon, and the core as it was before the first of them) and the record of what
-  was already emitted, which re-applying events never emits again.
+  the lateness horizon, and the core as it was before the first of them), the digests of the
+  latest event ids (exact duplicate detection, :mod:`sla.dedup`) and the record of what was
+  already emitted, which re-applying events never emits again.
+
+Everything a conversation keeps is bounded, however long it runs: the log by the lateness and by
+a count, the ids by a count, ``emitted`` to the clock cycles the log can still re-apply.
 """
 
 from __future__ import annotations
 
+import base64
 import sys
 from typing import Any
 
+from sla.dedup import DIGEST_SIZE
 from sla.exceptions import StateError
 from sla.log import Log, from_lists, to_lists
 
-FORMAT = 1
+FORMAT = 2  # 1: before event-id digests (ids) and the count-bounded log (floor); still read
 RUN_SLOTS = ("first", "next", "resolution")  # Core attribute per clock, in sla.policy.CLOCKS order
 
 # Something already emitted for a clock cycle: (clock index, cycle, level name or OUTCOME/STOPPED).
 Emitted = tuple[int, int, str]
 OUTCOME = "outcome"
 STOPPED = "stopped"
+# emitted entries kept before those of past cycles are dropped: more than one cycle of each clock
+# emits (its levels, an outcome and a stop: 6 for the shipped policies)
+EMITTED_SLACK = 24
 _KEYS: dict[Emitted, Emitted] = {}
 
 
@@ -134,16 +143,42 @@ class Core:
 class ConversationSla:
     """The SLA state of one conversation, as stored in a table (see :meth:`to_dict`)."""
 
-    __slots__ = ("conversation_id", "core", "base", "log", "watermark", "emitted", "due")
+    __slots__ = ("conversation_id", "core", "base", "log", "watermark", "emitted", "due", "ids", "floor")
 
     def __init__(self, conversation_id: str, core: Core) -> None:
         self.conversation_id = conversation_id
         self.core = core
-        self.base: Core | None = None  # the core before log[0]; None when the log is empty
+        # the core before log[0]; None when the log is empty, or while it holds the conversation's
+        # first events (the base is then a new Core: see base_core)
+        self.base: Core | None = None
         self.log: Log | None = None  # events within the lateness horizon (see sla.log)
-        self.watermark = float("-inf")  # the latest event or advance time seen
+        self.watermark = float("-inf")  # the latest event time seen
         self.emitted: tuple[Emitted, ...] = ()
         self.due: float | None = None  # cache of the next due time (inf: none); None: unknown
+        self.ids = b""  # digests of the latest event ids applied, newest last (sla.dedup)
+        # (ts, id key) of the latest event folded into the base to bound the log while still within
+        # the lateness: an event that sorts at or before it can no longer be ordered (None: none such)
+        self.floor: tuple[float, int] | None = None
+
+    def base_core(self) -> Core:
+        """A copy of the core before the log's first event."""
+        if self.base is not None:
+            return self.base.copy()
+        assert self.log  # noqa: S101 - no base and a log: the log holds the first events
+        return Core(self.log[2][1])  # as the first event found it: nothing but its channel
+
+    def keep_emitted_from(self, reference: Core) -> None:
+        """Forget what was emitted for clock cycles before ``reference``'s (nothing re-applies them),
+        once there are more than :data:`EMITTED_SLACK` entries: cheap on every event, yet bounded."""
+        if len(self.emitted) <= EMITTED_SLACK:
+            return
+        runs = reference.runs()
+        for e in self.emitted:
+            run = runs[e[0]]
+            if run is not None and e[1] < run.cycle:
+                self.emitted = tuple(
+                    item for item in self.emitted if (current := runs[item[0]]) is None or item[1] >= current.cycle)
+                return
 
     @property
     def finished(self) -> bool:
@@ -156,7 +191,7 @@ class ConversationSla:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out = {
             "v": FORMAT,
             "id": self.conversation_id,
             "w": self.watermark if self.watermark != float("-inf") else None,
@@ -164,11 +199,17 @@ class ConversationSla:
             "base": self.base.to_list() if self.base is not None else None,
             "log": to_lists(self.log) if self.log else None,
             "em": [list(item) for item in self.emitted],
+            "ids": base64.b64encode(self.ids).decode("ascii"),
         }
+        if self.floor is not None:
+            out["fl"] = list(self.floor)
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ConversationSla:
-        if not isinstance(data, dict) or data.get("v") != FORMAT:
+        """Read :meth:`to_dict`'s form back; also format 1, which has no ids: a re-send of an event
+        applied before the upgrade is then refused by the lateness only."""
+        if not isinstance(data, dict) or data.get("v") not in (1, FORMAT):
             raise StateError(f"unknown conversation state format: {str(data)[:80]}")
         state = cls(str(data["id"]), Core.from_list(data["core"]))
         state.watermark = float(data["w"]) if data["w"] is not None else float("-inf")
@@ -178,6 +219,12 @@ class ConversationSla:
         if data["log"]:
             state.log = from_lists(data["log"])
         state.emitted = tuple(emitted_key(int(i), int(c), str(level)) for i, c, level in data["em"])
+        state.ids = base64.b64decode(data.get("ids", ""))
+        if len(state.ids) % DIGEST_SIZE:
+            raise StateError(f"conversation {state.conversation_id!r}: event-id digests of {len(state.ids)} bytes")
+        floor = data.get("fl")
+        if floor is not None:
+            state.floor = (float(floor[0]), int(floor[1]))
         return state
 
 

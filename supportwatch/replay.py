@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from alerts import Alert
-from events import Event, InvalidEvent, decode_event
+from events import Event, EventLimits, InvalidEvent, decode_event
 from models.protocol import Classifier, Sentiment
 from models.text import clean
 from sla import DeadlineIndex
+from sla.exceptions import DeadlineError
 from sla.signals import Clock, SignalKind
 from supportwatch.runtime import build_runtime
 from supportwatch.settings import Settings
@@ -104,17 +105,24 @@ def _channels(conversations: Iterable[ConversationReport]) -> dict[str, dict[str
     return out
 
 
-def read_events(lines: Iterable[bytes], max_text_bytes: int, invalid: Counter[str]) -> list[Event]:
+def read_events(lines: Iterable[bytes], limits: EventLimits, invalid: Counter[str]) -> list[Event]:
     events = []
+    now = datetime.now(UTC)
     for raw in lines:
         if not raw.strip():
             continue
         try:
-            events.append(decode_event(raw.strip(), max_text_bytes))
+            events.append(decode_event(raw.strip(), limits, now))
         except InvalidEvent as exc:
             invalid[exc.reason] += 1
-    events.sort(key=lambda e: e.at)
+    events.sort(key=_event_ts)
     return events
+
+
+def _event_ts(event: Event) -> float:
+    """Event time as epoch seconds: a total order for any valid time and offset (the UTC
+    ``datetime`` of a time near year 1 or 9999 may not exist)."""
+    return event.occurred_at.timestamp()
 
 
 def classify_all(events: Sequence[Event], classifier: Classifier, batch: int) -> dict[str, Sentiment]:
@@ -127,12 +135,18 @@ def classify_all(events: Sequence[Event], classifier: Classifier, batch: int) ->
     return out
 
 
+# Ticks of one conversation between two of its events: a clock cycle has a few levels, so far
+# fewer are ever needed; more means a deadline that keeps coming back (an internal error).
+MAX_TICKS_BETWEEN_EVENTS = 1000
+
+
 def replay(events: Sequence[Event], tracker: Tracker, sentiments: dict[str, Sentiment],
            end: datetime | None = None) -> ReplayResult:
     """Replay ``events`` (sorted by event time) up to ``end`` (default: the last event's time)."""
     result = ReplayResult()
     records: dict[str, ConversationRecord] = {}
     deadlines: DeadlineIndex[str] = DeadlineIndex()
+    ticks: Counter[str] = Counter()  # ticks per conversation since its latest event
 
     def take(key: str, update: Update) -> None:
         if update.dropped is not None:
@@ -162,24 +176,35 @@ def replay(events: Sequence[Event], tracker: Tracker, sentiments: dict[str, Sent
         else:
             deadlines.set(key, update.next_due_ts)
 
-    def advance_to(at: datetime) -> None:
-        """Fire every deadline up to ``at`` at its own due time, earliest first."""
-        while (due := deadlines.peek()) is not None and due <= at.timestamp():
-            when = datetime.fromtimestamp(due, UTC)
+    def advance_to(at_ts: float) -> None:
+        """Fire every deadline up to ``at_ts`` at its own due time, earliest first.
+
+        Each tick must move its conversation's deadline past the tick's time (the engine's
+        contract), so every round of the loop starts at a later time than the one before and the
+        loop ends once the due levels, finitely many per clock cycle, have fired; a deadline that
+        does not move is an internal error, raised rather than ticked again."""
+        while (due := deadlines.peek()) is not None and due <= at_ts:
             for key in deadlines.pop_due(due):
-                take(key, tracker.on_tick(records[key], when))
+                update = tracker.on_tick(records[key], due)
+                ticks[key] += 1
+                if (update.next_due_ts is not None and update.next_due_ts <= due) or (
+                        ticks[key] > MAX_TICKS_BETWEEN_EVENTS):
+                    raise DeadlineError(f"conversation {key!r}: tick {ticks[key]} at {due!r} left it due at "
+                                        f"{update.next_due_ts!r}; replay would not progress")
+                take(key, update)
 
     last: datetime | None = None
     for event in events:
-        advance_to(event.at)
+        advance_to(event.occurred_at.timestamp())
         key = event.conversation_id
+        ticks.pop(key, None)
         result.conversations.setdefault(key, ConversationReport(key, event.channel.value))
         result.conversations[key].events += 1
         take(key, tracker.on_event(records.get(key), event, sentiments.get(event.event_id)))
-        last = event.at
+        last = event.occurred_at
     last = end or last
     if last is not None:
-        advance_to(last)
+        advance_to(last.timestamp())
         for key, record in records.items():
             if not record.sla.finished:
                 result.open_state[key] = tracker.describe(record, last)
@@ -198,7 +223,7 @@ def _replay_part(part: int) -> ReplayResult:
     assert _FORKED is not None  # noqa: S101 - set by replay_parallel before forking
     events, tracker, sentiments, workers = _FORKED
     mine = [e for e in events if partition_of(e.conversation_id, workers) == part]
-    return replay(mine, tracker, sentiments, end=events[-1].at if events else None)
+    return replay(mine, tracker, sentiments, end=events[-1].occurred_at if events else None)
 
 
 def replay_parallel(events: Sequence[Event], tracker: Tracker, sentiments: dict[str, Sentiment],
@@ -232,7 +257,7 @@ def run_replay(
     runtime = build_runtime(settings)
     invalid: Counter[str] = Counter()
     with path.open("rb") as handle:
-        events = read_events(handle, settings.max_text_bytes, invalid)
+        events = read_events(handle, settings.limits, invalid)
     sentiments = classify_all(events, runtime.classifier(), settings.model.batch_size) if sentiment else {}
     result = replay_parallel(events, runtime.tracker, sentiments, workers)
     result.invalid.update(invalid)

@@ -83,8 +83,10 @@ class Tracker:
             survey=event.survey if event.type is EventType.SURVEY else None,
         )
 
-    def on_tick(self, record: ConversationRecord, now: datetime) -> Update:
-        step = self._engine.advance(record.sla, now)
+    def on_tick(self, record: ConversationRecord, now_ts: float) -> Update:
+        """Fire the SLA levels due at or before ``now_ts`` (epoch seconds, as the deadline index
+        keeps them: pass a due time on as it is, never through a ``datetime``)."""
+        step = self._engine.advance(record.sla, now_ts)
         record.sla = step.state
         return Update(
             record=record, alerts=self._sla_alerts(step), signals=list(step.signals),

@@ -7,6 +7,8 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from hypothesis import strategies as st
+
 from events.model import Event
 from sla import ClockOutcome, ConversationSla, SlaEngine, SlaSignal
 
@@ -66,3 +68,18 @@ def feed(engine: SlaEngine, events: list[Event]) -> tuple[ConversationSla, list[
         outcomes += step.outcomes
     assert state is not None
     return state, signals, outcomes
+
+
+@st.composite
+def shuffled_within(draw: st.DrawFn, events: list[Event], lateness: float) -> list[Event]:
+    """An arrival order in which no event is older than the latest seen minus the lateness."""
+    pending = list(events)
+    arrived: list[Event] = []
+    while pending:
+        oldest = min(e.occurred_at.timestamp() for e in pending)
+        # only an event that leaves every pending one within the lateness may come next
+        allowed = [e for e in pending if e.occurred_at.timestamp() - lateness <= oldest]
+        pick = draw(st.sampled_from(allowed))
+        pending.remove(pick)
+        arrived.append(pick)
+    return arrived

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -102,3 +103,56 @@ def test_calendar_needs_opening_hours() -> None:
 def test_merge_intervals_joins_overlaps() -> None:
     assert merge_intervals([(5, 8), (0, 2), (2, 3), (7, 10)]) == ((0, 3), (5, 10))
     assert timedelta(seconds=merge_intervals([(0, 86400)])[0][1]) == timedelta(days=1)
+
+
+def _day_by_day(calendar: BusinessCalendar, start: float, end: float) -> float:
+    """``counted`` as the sum of ranges of at most one day (each counted day by day)."""
+    total, t = 0.0, start
+    while t < end:
+        total += calendar.counted(t, min(end, t + 86400))
+        t += 86400
+    return total
+
+
+@settings(max_examples=30)
+@given(calendars(), st.sampled_from(STARTS), st.floats(0, 86400), st.integers(15, 3 * 366), st.floats(0, 86400))
+def test_long_ranges_count_whole_weeks_exactly(calendar: BusinessCalendar, base: datetime, offset: float,
+                                               days: int, extra: float) -> None:
+    start = base.timestamp() - 300 * 86400 + offset  # the holidays (2026) fall inside some ranges
+    end = start + days * 86400 + extra
+    assert calendar.counted(start, end) == pytest.approx(_day_by_day(calendar, start, end), abs=1e-6)
+
+
+@settings(max_examples=30)
+@given(calendars(), st.sampled_from(STARTS), st.floats(0, 86400), st.floats(1, 3 * 365 * 86400))
+def test_long_adds_invert_counted(calendar: BusinessCalendar, base: datetime, offset: float, span: float) -> None:
+    start = base.timestamp() - 300 * 86400 + offset
+    seconds = calendar.counted(start, start + span)
+    if seconds == 0:
+        return
+    due = calendar.add(start, seconds)
+    assert due <= start + span + 1e-6 and calendar.counted(start, due) == pytest.approx(seconds, abs=1e-6)
+    assert calendar.counted(start, due - 1) < seconds  # the earliest such instant, to the second
+
+
+def test_a_clock_started_decades_ago_costs_segments_not_days(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Berlin office hours from 2000 to 2026: ~26 years of days, counted without visiting them
+    (days visited, not time, is asserted: the machine is shared)."""
+    nine_to_five = ((9 * 3600, 17 * 3600),)
+    office = BusinessCalendar("office", "Europe/Berlin", (nine_to_five,) * 5 + ((), ()),
+                              frozenset({date(2010, 12, 24), date(2026, 1, 1)}))
+    start, end = datetime(2000, 1, 3, 9, tzinfo=UTC).timestamp(), datetime(2026, 3, 2, 10, tzinfo=UTC).timestamp()
+    office.counted(start, end)  # the DST changes of each year are found once per calendar
+    visited = []
+    original = BusinessCalendar._open_intervals
+
+    def counting(self: BusinessCalendar, day: int) -> Sequence[tuple[int, int]]:
+        visited.append(day)
+        return original(self, day)
+
+    monkeypatch.setattr(BusinessCalendar, "_open_intervals", counting)
+    counted = office.counted(start, end)
+    assert len(visited) < 600  # two partial days per DST segment, against ~9,500 days
+    weeks, holidays = (end - start) // (7 * 86400), 2  # both fall on weekdays
+    assert abs(counted - (weeks * 40 - holidays * 8) * 3600) < 2 * 40 * 3600  # within the partial weeks
+    assert office.add(start, counted) == end  # open at the end: counting reaches it just then

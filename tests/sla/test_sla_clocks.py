@@ -101,7 +101,7 @@ def test_priority_change_re_evaluates_the_policy(engine: SlaEngine, ev: MakeEven
     # 20 s counted: the urgent 50% warning (15 s) is due at once, the urgent breach (30 s) 10 s later
     assert engine.next_due(state) == T0 + timedelta(seconds=20)
     assert engine.describe(state, T0)["clocks"][0]["levels"][1]["due_at"] == "2026-03-02T10:00:30+00:00"
-    step = engine.advance(state, T0 + timedelta(seconds=31))
+    step = engine.advance(state, (T0 + timedelta(seconds=31)).timestamp())
     assert [(s.kind, s.level, s.policy) for s in step.signals] == [
         (SignalKind.WARNING, "warning:50%", "chat-urgent"), (SignalKind.BREACH, "breach", "chat-urgent")]
     assert signals == []

@@ -21,12 +21,12 @@ def restart(state: ConversationSla) -> ConversationSla:
 def test_advance_fires_each_level_when_due_and_once(engine: SlaEngine, ev: MakeEvent) -> None:
     state = engine.apply(None, ev(0, "customer", customer_id="cust-1")).state
     assert engine.next_due(state) == T0 + timedelta(seconds=30)
-    assert engine.advance(state, T0 + timedelta(seconds=29)).signals == []
-    fired = engine.advance(state, T0 + timedelta(seconds=30)).signals
+    assert engine.advance(state, (T0 + timedelta(seconds=29)).timestamp()).signals == []
+    fired = engine.advance(state, (T0 + timedelta(seconds=30)).timestamp()).signals
     assert [(s.kind, s.level, s.due_at, s.fired_at) for s in fired] == [
         (SignalKind.WARNING, "warning:50%", T0 + timedelta(seconds=30), T0 + timedelta(seconds=30))]
     assert fired[0].conversation.customer_id == "cust-1" and fired[0].elapsed_seconds == 30
-    assert engine.advance(state, T0 + timedelta(seconds=30)).signals == []
+    assert engine.advance(state, (T0 + timedelta(seconds=30)).timestamp()).signals == []
     assert engine.next_due(state) == T0 + timedelta(seconds=48)
 
 
@@ -34,14 +34,14 @@ def test_a_gap_fires_every_missed_level_in_order_once_also_after_a_restart(engin
                                                                           ev: MakeEvent) -> None:
     state = engine.apply(None, ev(0, "customer")).state
     down_until = T0 + timedelta(minutes=10)
-    missed = engine.advance(restart(state), down_until)
+    missed = engine.advance(restart(state), down_until.timestamp())
     levels = [(s.clock.value, s.level) for s in missed.signals]
     assert levels == [("first_reply", "warning:50%"), ("first_reply", "warning:80%"), ("first_reply", "breach"),
                       ("first_reply", "critical")]
     assert [s.due_at for s in missed.signals] == sorted(s.due_at for s in missed.signals)
     assert all(s.fired_at == down_until for s in missed.signals)
     again = restart(missed.state)
-    assert engine.advance(again, down_until + timedelta(seconds=1)).signals == []
+    assert engine.advance(again, (down_until + timedelta(seconds=1)).timestamp()).signals == []
     assert engine.next_due(again) == T0 + timedelta(minutes=24)  # the resolution 80% warning
 
 
@@ -57,7 +57,7 @@ def test_a_paused_clock_does_not_fire(engine: SlaEngine, ev: MakeEvent) -> None:
     state = engine.apply(None, ev(0, "customer")).state
     engine.apply(state, ev(10, "on_hold"))
     assert engine.next_due(state) is None
-    assert engine.advance(state, T0 + timedelta(hours=5)).signals == []
+    assert engine.advance(state, (T0 + timedelta(hours=5)).timestamp()).signals == []
     engine.apply(state, ev(5 * 3600, "open"))
     assert engine.next_due(state) == T0 + timedelta(hours=5, seconds=20)
 
@@ -67,7 +67,7 @@ def test_finished_only_when_closed_and_quiet(engine: SlaEngine, ev: MakeEvent) -
     engine.apply(state, ev(10, "agent"))
     engine.apply(state, ev(20, "closed"))
     assert not state.finished  # the events may still be re-ordered
-    engine.advance(state, T0 + timedelta(minutes=5))
+    engine.advance(state, (T0 + timedelta(minutes=5)).timestamp())
     assert state.finished and engine.next_due(state) is None
     engine.apply(state, ev(400, "customer"))
     assert not state.finished

@@ -38,7 +38,7 @@ def test_outcomes_and_signals_are_counted(policies: PolicySet, engine: SlaEngine
     registry = CollectorRegistry()
     metrics = SlaMetrics(registry, policies)
     state = engine.apply(None, ev(0, "customer")).state
-    steps = [engine.advance(state, T0 + timedelta(seconds=61)), engine.apply(state, ev(61, "agent")),
+    steps = [engine.advance(state, (T0 + timedelta(seconds=61)).timestamp()), engine.apply(state, ev(61, "agent")),
              engine.apply(state, ev(62, "customer")), engine.apply(state, ev(100, "agent"))]
     for step in steps:
         for signal in step.signals:

@@ -28,6 +28,11 @@ def tracker() -> Tracker:
     return Tracker(SlaEngine(config.policies), MoodTracker(config.mood_rules), "https://desk/c/{conversation_id}")
 
 
+def ts(seconds: float) -> float:
+    """Epoch seconds ``seconds`` after T0, as ticks carry them."""
+    return (T0 + timedelta(seconds=seconds)).timestamp()
+
+
 def event(seconds: float, kind: str = "customer", conversation: str = "c-1", **extra: Any) -> Event:
     body: dict[str, Any] = {
         "event_id": extra.pop("event_id", f"{conversation}-{seconds}-{kind}"),
@@ -61,10 +66,10 @@ def test_a_late_reply_warns_breaches_escalates_then_resolves(tracker: Tracker) -
     assert record is not None
     due = tracker.next_due_ts(record)
     assert due is not None and T0.timestamp() < due < (T0 + timedelta(minutes=1)).timestamp()
-    kinds = [a.kind for a in tracker.on_tick(record, T0 + timedelta(minutes=2)).alerts]
+    kinds = [a.kind for a in tracker.on_tick(record, ts(120)).alerts]
     assert AlertKind.SLA_WARNING in kinds and AlertKind.SLA_BREACH in kinds and AlertKind.SLA_CRITICAL not in kinds
-    assert tracker.on_tick(record, T0 + timedelta(minutes=2)).alerts == []  # each level once
-    assert [a.kind for a in tracker.on_tick(record, T0 + timedelta(minutes=4)).alerts] == [AlertKind.SLA_CRITICAL]
+    assert tracker.on_tick(record, ts(120)).alerts == []  # each level once
+    assert [a.kind for a in tracker.on_tick(record, ts(240)).alerts] == [AlertKind.SLA_CRITICAL]
     resolved = tracker.on_event(record, event(300, "agent"), None).alerts
     assert [a.kind for a in resolved] == [AlertKind.RESOLVED]
     assert resolved[0].conversation_id == "c-1" and resolved[0].clock == "first_reply"
@@ -125,6 +130,6 @@ def test_open_figures_follow_the_conversation(tracker: Tracker) -> None:
     assert figures.oldest_waiting("chat") is None
     record = tracker.on_event(record, event(40, "closed"), None).record
     assert record is not None
-    tracker.on_tick(record, T0 + timedelta(hours=1))
+    tracker.on_tick(record, ts(3600))
     figures.put("c-1", open_entry(record))
     assert len(figures) == 0
