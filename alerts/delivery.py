@@ -15,7 +15,7 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -26,7 +26,7 @@ from alerts.exceptions import RedisUnavailable, SinkError
 from alerts.metrics import AlertMetrics
 from alerts.model import Alert
 from alerts.outbox import PROMOTE_LUA, SUBMIT_LUA, Entry
-from alerts.routing import Router
+from alerts.routing import Route, Router, Skipped
 from alerts.settings import AlertSettings
 from alerts.sinks import Sink
 
@@ -86,25 +86,47 @@ class AlertDelivery:
 
     async def submit(self, alert: Alert) -> None:
         """Route and queue ``alert``; idempotent. Raises RedisUnavailable when Redis is down."""
+        await self.submit_many([alert])
+
+    async def submit_many(self, alerts: Sequence[Alert]) -> None:
+        """Route and queue ``alerts`` in one Redis round trip (one script call each, in order);
+        idempotent. Raises RedisUnavailable when Redis is down (then none of them may be queued, or
+        some: submitting them again is safe)."""
         now = self._now()
-        plan = self._router.plan(alert, now)
-        routes = [route for route in plan.routes if route.sink in self._sinks]
-        args: list[Any] = [self._prefix, self._settings.dedup_ttl_seconds, alert.id, int(alert.is_resolved)]
-        for route in routes:
-            delayed = route.delay_seconds > 0
-            entry = Entry.of(alert, route.recipient, route.role, route.sink, now.timestamp(), delayed)
-            due = now.timestamp() + route.delay_seconds if delayed else 0
-            args += [entry.dedup_suffix(alert.level), entry.member, entry.encode(), repr(due)]
-        results = await self._call(lambda: self._submit_script(args=args)) if routes else []
-        outcomes = [r.decode() if isinstance(r, bytes) else str(r) for r in results]
-        if not outcomes or any(r != "duplicate" for r in outcomes):
-            self._metrics.raised.labels(alert.kind.value, alert.channel, alert.severity.value, alert.team or "").inc()
-        for route, outcome in zip(routes, outcomes, strict=True):
-            if outcome == "duplicate":
-                self._metrics.outcome(alert.kind, route.sink, "deduplicated")
-        for skipped in plan.skipped:
-            if skipped.sink in self._sinks:
-                self._metrics.outcome(alert.kind, skipped.sink, "suppressed")
+        calls: list[tuple[Alert, list[Route], list[Any], list[Skipped]]] = []
+        for alert in alerts:
+            plan = self._router.plan(alert, now)
+            routes = [route for route in plan.routes if route.sink in self._sinks]
+            args: list[Any] = [self._prefix, self._settings.dedup_ttl_seconds, alert.id, int(alert.is_resolved)]
+            for route in routes:
+                delayed = route.delay_seconds > 0
+                entry = Entry.of(alert, route.recipient, route.role, route.sink, now.timestamp(), delayed)
+                due = now.timestamp() + route.delay_seconds if delayed else 0
+                args += [entry.dedup_suffix(alert.level), entry.member, entry.encode(), repr(due)]
+            calls.append((alert, routes, args, [s for s in plan.skipped if s.sink in self._sinks]))
+        results = await self._call(lambda: self._run_scripts([args for _, routes, args, _ in calls if routes]))
+        replies = iter(results)
+        for alert, routes, _, skipped in calls:
+            raw = next(replies) if routes else []
+            outcomes = [r.decode() if isinstance(r, bytes) else str(r) for r in raw]
+            if not outcomes or any(r != "duplicate" for r in outcomes):
+                self._metrics.raised.labels(alert.kind.value, alert.channel, alert.severity.value,
+                                            alert.team or "").inc()
+            for route, outcome in zip(routes, outcomes, strict=True):
+                if outcome == "duplicate":
+                    self._metrics.outcome(alert.kind, route.sink, "deduplicated")
+            for skip in skipped:
+                self._metrics.outcome(alert.kind, skip.sink, "suppressed")
+
+    async def _run_scripts(self, calls: list[list[Any]]) -> list[Any]:
+        if not calls:
+            return []
+        if len(calls) == 1:
+            return [await self._submit_script(args=calls[0])]
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for args in calls:
+                await self._submit_script(args=args, client=pipe)
+            return list(await pipe.execute())
 
     # -- drain ----------------------------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from streams.conversations import ConversationStage, RawMessage, Topics
 from streams.deliver import DeliverStage
 from streams.outputs import Outputs, TopicOutputs
 from streams.progress import Highwater, PartitionProgress
-from streams.table import conversation_table, decode
+from streams.table import STORES, conversation_table, decode
 from streams.updates import UpdateMetrics
 from streams.windows import ResponseWindows
 from supportwatch.runtime import Runtime
@@ -43,7 +43,7 @@ class Pipeline:
         self.app = faust.App(
             s.app_id,
             broker=s.broker_url,
-            store="memory://",
+            store=STORES[s.table_store],
             datadir=str(s.data_dir),
             topic_partitions=s.topics.partitions,
             topic_replication_factor=s.topics.replication_factor,
@@ -64,7 +64,7 @@ class Pipeline:
             for name in names.all()
         }
         self.outputs = outputs = outputs if outputs is not None else TopicOutputs(self.topics)
-        self.conversations = conversation_table(self.app, names.partitions, s.table_store)
+        self.conversations = conversation_table(self.app, names.partitions)
         self.windows = ResponseWindows(
             runtime.registry, runtime.config.channel_goals, s.alerts.link_template, runtime.now,
         )
@@ -125,8 +125,8 @@ class Pipeline:
         @app.agent(alerts, name="deliver")
         async def deliver(stream: Any) -> None:
             stage = self.deliver_stage()
-            async for event in stream.events():
-                await stage.process(event.value, event.message.partition, event.message.offset)
+            async for batch in stream.take_events(s.sentiment_batch_size, within=s.sentiment_batch_within_seconds):
+                await stage.process_many([(e.value, e.message.partition, e.message.offset) for e in batch])
 
         @app.task
         async def drain() -> None:
@@ -157,17 +157,28 @@ class Pipeline:
         topic = self.runtime.settings.topics.events
         assigned = {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == topic}
         self.stage.revoke(p for p in range(self.runtime.settings.topics.partitions) if p not in assigned)
-        for partition in assigned:
-            self.progress.start(partition, await self._position(TP(topic, partition)))
+        for partition, offset in (await self._start_offsets(topic, assigned)).items():
+            self.progress.start(partition, offset)
         count = self.stage.rebuild(self.conversations.items(), assigned)
         log.info("deadline index rebuilt: %d open conversations in partitions %s", count, sorted(assigned))
 
-    async def _position(self, tp: TP) -> int | None:
+    async def _start_offsets(self, topic: str, partitions: set[int]) -> dict[int, int | None]:
+        """Where each partition's stream resumes: its committed offset, else its earliest one. faust
+        calls the recovery callbacks before it seeks the streams there, so the consumer's position
+        may still be ahead of records that will be read again (and must be applied first)."""
+        consumer: Any = self.app.consumer  # seek_to_committed is not in faust's ConsumerT
+        tps = [TP(topic, p) for p in sorted(partitions)]
         try:
-            position = await self.app.consumer.position(tp)
-        except Exception:  # noqa: BLE001 - unknown until the consumer has a position for it
-            return None
-        return None if position is None else int(position)
+            committed = await consumer.seek_to_committed()
+            earliest = await consumer.earliest_offsets(*tps)
+        except Exception:  # noqa: BLE001 - unknown: the partition counts as behind until it applies a record
+            log.warning("cannot read the committed offsets of %s; deadlines wait for the first records", topic)
+            return dict.fromkeys(partitions)
+        out: dict[int, int | None] = {}
+        for tp in tps:
+            offset = committed.get(tp)
+            out[tp.partition] = offset if offset is not None and offset >= 0 else earliest.get(tp)
+        return out
 
 
 def build_app(runtime: Runtime) -> Pipeline:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 
 from alerts import Alert, AlertDelivery
 from alerts.exceptions import RedisUnavailable
@@ -18,6 +18,8 @@ from supportwatch.clock import Now
 from supportwatch.metrics import PipelineMetrics
 
 log = logging.getLogger(__name__)
+
+Record = tuple[bytes, int | None, int | None]  # value, partition, offset
 
 
 class DeliverStage:
@@ -45,24 +47,46 @@ class DeliverStage:
         self._sleep = sleep
 
     async def process(self, value: bytes, partition: int | None = None, offset: int | None = None) -> None:
-        delay = self._first
-        while True:
+        await self.process_many([(value, partition, offset)])
+
+    async def process_many(self, records: Sequence[Record]) -> None:
+        """Submit a batch of alert records in one Redis round trip; a record that is not an alert, or
+        that routing cannot take, is dead-lettered. While Redis is down the batch waits and is
+        submitted again (submitting is idempotent)."""
+        parsed: list[tuple[Alert, Record]] = []
+        for record in records:
             try:
-                await self._delivery.submit(Alert.from_json(value))
+                parsed.append((Alert.from_json(record[0]), record))
+            except Exception as exc:  # noqa: BLE001 - dead-letter what the stage cannot read, go on
+                await self._dead_letter(exc, record)
+        delay = self._first
+        while parsed:
+            try:
+                await self._delivery.submit_many([alert for alert, _ in parsed])
                 return
             except RedisUnavailable as exc:
-                log.warning("Redis unavailable (%s); an alert waits on the alerts topic, retry in %.1fs", exc, delay)
+                log.warning("Redis unavailable (%s); %d alerts wait on the alerts topic, retry in %.1fs",
+                            exc, len(parsed), delay)
                 await self._sleep(delay)
                 delay = min(delay * 2, self._max)
-            except Exception as exc:  # noqa: BLE001 - dead-letter what the stage cannot deliver, go on
-                log_failure(Stage.DELIVER, exc, f"{self._source}[{partition}]@{offset}")
-                self._metrics.stage_errors.labels(stage=Stage.DELIVER.value).inc()
-                letter = stage_letter(Stage.DELIVER, exc, value, received_at=self._now(), source_topic=self._source,
-                                      partition=partition, offset=offset)
-                await self._outputs.send(self._deadletter, Stage.DELIVER.value, letter)
-                await self._outputs.flush()
+            except Exception as exc:  # noqa: BLE001 - find the alert that fails, submit the others
+                if len(parsed) == 1:
+                    await self._dead_letter(exc, parsed[0][1])
+                    return
+                for _, record in parsed:
+                    await self.process_many([record])
                 return
+
+    async def _dead_letter(self, exc: BaseException, record: Record) -> None:
+        value, partition, offset = record
+        log_failure(Stage.DELIVER, exc, f"{self._source}[{partition}]@{offset}")
+        self._metrics.stage_errors.labels(stage=Stage.DELIVER.value).inc()
+        letter = stage_letter(Stage.DELIVER, exc, value, received_at=self._now(), source_topic=self._source,
+                              partition=partition, offset=offset)
+        await self._outputs.send(self._deadletter, Stage.DELIVER.value, letter)
+        await self._outputs.flush()
 
     async def drain_forever(self) -> None:
         """Deliver the outbox until the worker stops (the task is cancelled); rides out Redis outages."""
         await self._delivery.drain(asyncio.Event())
+

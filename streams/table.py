@@ -13,6 +13,7 @@ import json
 from typing import Any
 
 import faust
+from faust.stores.rocksdb import Store as RocksStore
 
 from tracking import ConversationRecord
 
@@ -42,7 +43,13 @@ class ConversationTable(faust.Table):
         self._unpublished: dict[str, tuple[int, bytes | None]] = {}
 
     def put(self, partition: int, key: str, value: bytes) -> None:
-        self.data[key] = value
+        store = self.data
+        if isinstance(store, RocksStore):  # faust's rocksdb store takes the partition from the current event
+            encoded = store._encode_key(key)
+            store._key_index[encoded] = partition
+            store._db_for_partition(partition).put(encoded, store._encode_value(value))
+        else:
+            store[key] = value
         self._unpublished[key] = (partition, value)
 
     def remove(self, partition: int, key: str) -> None:
@@ -64,9 +71,10 @@ class ConversationTable(faust.Table):
                 self.send_changelog(partition, key, value)
 
 
-def conversation_table(app: faust.App, partitions: int, store: str) -> Any:
+def conversation_table(app: faust.App, partitions: int) -> Any:
+    """The table, on the app's store (``STORES``; faust takes an empty ``rocksdb://`` URL for none)."""
     table = ConversationTable(
-        app, name="conversations", default=None, partitions=partitions, store=STORES[store],
+        app, name="conversations", default=None, partitions=partitions,
         key_type=str, value_type=bytes,  # keys as JSON (str survives recovery as str), values as our bytes
     )
     return app.tables.add(table)

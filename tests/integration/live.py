@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from typing import IO, Any
 import httpx
 import yaml
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka.partitioner import DefaultPartitioner
 from prometheus_client.parser import text_string_to_metric_families
 
 from supportwatch.broker import free_port
@@ -42,6 +44,17 @@ def write_policy(path: Path, clocks: Mapping[str, Mapping[str, Any]], policy: st
     entry = next(p for p in data["policies"] if p["name"] == policy)
     for clock, spec in clocks.items():
         entry[clock] = dict(spec)
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def write_policies(path: Path, policies: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> Path:
+    """:func:`write_policy` for several policies at once: ``{policy name: {clock: spec}}``."""
+    data = yaml.safe_load(DEFAULT_CONFIG.read_text(encoding="utf-8"))
+    for name, clocks in policies.items():
+        entry = next(p for p in data["policies"] if p["name"] == name)
+        for clock, spec in clocks.items():
+            entry[clock] = dict(spec)
     path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
     return path
 
@@ -295,3 +308,31 @@ async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
         await consumer.topics()
         await asyncio.sleep(0.1)
     raise RuntimeError(f"topic {topic!r} has no partitions")
+
+
+def partition_for(key: str, partitions: int) -> int:
+    """The input partition of ``key``: the producer's default partitioner (murmur2 of the key bytes)."""
+    return DefaultPartitioner()(key.encode("utf-8"), list(range(partitions)), list(range(partitions)))
+
+
+def keys_per_partition(prefix: str, partitions: int, per_partition: int) -> list[str]:
+    """``per_partition`` keys ``{prefix}-{n}`` for each of ``partitions`` input partitions, sorted by partition."""
+    found: dict[int, list[str]] = {p: [] for p in range(partitions)}
+    n = 0
+    while any(len(keys) < per_partition for keys in found.values()):
+        key = f"{prefix}-{n}"
+        keys = found[partition_for(key, partitions)]
+        if len(keys) < per_partition:
+            keys.append(key)
+        n += 1
+    return [key for p in range(partitions) for key in found[p]]
+
+
+LOG_ALERT = re.compile(r" alert (?P<kind>\S+) level=(?P<level>.+?) severity=\S+ recipient=(?P<recipient>\S+) "
+                       r"channel=\S+ conversation=(?P<conversation>\S+) ")
+
+
+def logged_alerts(path: Path) -> list[tuple[str, str, str, str]]:
+    """The log sink's lines in a worker's output: ``(conversation, kind, level, recipient)`` each."""
+    text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+    return [(m["conversation"], m["kind"], m["level"], m["recipient"]) for m in LOG_ALERT.finditer(text)]

@@ -101,6 +101,7 @@ async def test_deliver_routes_dedups_in_redis_and_prints_each_alert_once(harness
     async with pipeline.app.agents["deliver"].test_context() as ctx:
         for value in alerts + alerts:  # every alert twice: delivered once
             await ctx.put(value, key=b"c-3")
+        await harness.wait_for("the alerts submitted", lambda: _raised(harness) >= len(alerts))
     delivery = pipeline.deliver_stage()._delivery
     for _ in range(100):
         if not await delivery.run_once():
@@ -110,3 +111,9 @@ async def test_deliver_routes_dedups_in_redis_and_prints_each_alert_once(harness
     assert len(lines) == len(set(lines))
     for kind in ("sla_warning", "sla_breach", "sla_critical"):
         assert any(f" {kind} " in line for line in lines), kind
+
+
+def _raised(harness: Harness) -> float:
+    families = harness.pipeline.runtime.registry.collect()
+    return sum(sample.value for family in families if family.name == "supportwatch_alerts_raised"
+               for sample in family.samples if sample.name == "supportwatch_alerts_raised_total")
