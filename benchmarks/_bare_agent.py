@@ -1,7 +1,7 @@
 """The ceiling of ``pipeline_throughput.py``: a bare faust agent that decodes each JSON event and
 forwards it to another topic, with the worker's producer and consumer settings.
 
-    BARE_BROKER=kafka://127.0.0.1:9092 BARE_SOURCE=in BARE_SINK=out python benchmarks/_bare_agent.py worker
+    BARE_BROKER=kafka://127.0.0.1:9092 BARE_SOURCE=in BARE_SINK=out python benchmarks/_bare_agent.py
 """
 
 from __future__ import annotations
@@ -38,4 +38,6 @@ async def forward(stream: Any) -> None:
 
 
 if __name__ == "__main__":
-    app.main()
+    worker = faust.Worker(app, loglevel="warning", quiet=True)
+    worker.spinner = None  # as supportwatch's worker: no DEBUG root logger for the terminal spinner
+    worker.execute_from_commandline()

@@ -142,7 +142,7 @@ async def run_bare(bootstrap: str, messages: list[tuple[bytes, bytes]], tmp: Pat
                 BARE_APP_ID=f"bare-{uuid.uuid4().hex[:6]}")
     with (tmp / "bare.log").open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - fixed argv
-            [sys.executable, str(ROOT / "benchmarks" / "_bare_agent.py"), "worker", "-l", "warn"],
+            [sys.executable, str(ROOT / "benchmarks" / "_bare_agent.py")],
             cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
         )
         try:

@@ -49,7 +49,7 @@ class Settings(BaseSettings):
     table_store: Literal["memory", "rocksdb"] = Field(
         default="memory", description="faust store of the conversation table; rocksdb needs the rocksdb extra"
     )
-    producer_linger_ms: int = Field(default=0, ge=0, description="how long the producer waits to fill a batch")
+    producer_linger_ms: int = Field(default=5, ge=0, description="how long the producer waits to fill a batch")
     # Events per classify call: the classifier sorts them by length into model.batch_size batches,
     # so a large take pads little (256: ~1.5x the messages/s of 32, BENCHMARKS.md "Sentiment").
     sentiment_batch_size: int = Field(default=256, ge=1)
