@@ -68,7 +68,7 @@ from supportwatch.replay import read_events, replay
 from supportwatch.runtime import build_runtime
 from supportwatch.settings import Settings
 from supportwatch.simulator import CHANNEL_TARGETS, ReplyTarget, Simulator, SimulatorConfig, pace
-from tests.integration.live import DEFAULT_CONFIG, ROOT, LiveWorker, WorkerConfig
+from tests.integration.live import DEFAULT_CONFIG, ROOT, LiveWorker, WorkerConfig, partitions_of
 
 EVENTS = "supportwatch.events"
 ALERTS = "supportwatch.alerts"
@@ -205,7 +205,7 @@ async def read_topic(bootstrap: str, topic: str) -> dict[int, list[tuple[int, by
     await consumer.start()
     out: dict[int, list[tuple[int, bytes]]] = {}
     try:
-        partitions = await _partitions(consumer, topic)
+        partitions = await partitions_of(consumer, topic)
         tps = [TopicPartition(topic, p) for p in sorted(partitions)]
         consumer.assign(tps)
         await consumer.seek_to_beginning(*tps)
@@ -222,16 +222,6 @@ async def read_topic(bootstrap: str, topic: str) -> dict[int, list[tuple[int, by
     finally:
         await consumer.stop()
     return out
-
-
-async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
-    for _ in range(50):
-        partitions = consumer.partitions_for_topic(topic)
-        if partitions:
-            return set(partitions)
-        await consumer.topics()
-        await asyncio.sleep(0.1)
-    raise RuntimeError(f"topic {topic!r} has no partitions")
 
 
 async def group_offsets(bootstrap: str, topic: str, partitions: int) -> tuple[dict[int, int | None], dict[int, int]]:

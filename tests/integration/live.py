@@ -286,7 +286,7 @@ async def read_alerts(
     await consumer.start()
     received: list[Received] = []
     try:
-        partitions = await _partitions(consumer, topic)
+        partitions = await partitions_of(consumer, topic)
         consumer.assign([TopicPartition(topic, p) for p in partitions])
         await consumer.seek_to_beginning()
         deadline = time.monotonic() + timeout
@@ -300,7 +300,8 @@ async def read_alerts(
     return received
 
 
-async def _partitions(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+async def partitions_of(consumer: AIOKafkaConsumer, topic: str) -> set[int]:
+    """The partitions of ``topic`` once the consumer's metadata has them (5 s at most)."""
     for _ in range(50):
         partitions = consumer.partitions_for_topic(topic)
         if partitions:
