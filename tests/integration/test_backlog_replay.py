@@ -104,6 +104,8 @@ def _sla(alerts: list[dict[str, Any]]) -> Counter[tuple[str, str, str, str]]:
 
 @pytest.mark.parametrize("store", ["memory", "rocksdb"])
 async def test_backlog_alerts_match_replay(worker_config: WorkerConfig, tmp_path: Path, store: str) -> None:
+    if store == "rocksdb":
+        pytest.importorskip("rocksdict", reason="the rocksdb table store needs the rocksdb extra")
     policy = write_policies(tmp_path / "backlog-policy.yaml", dict.fromkeys(CHANNELS, CLOCKS))
     config = dataclasses.replace(worker_config, policy_file=policy,
                                  extra_env={"SUPPORTWATCH_SENTIMENT_ENABLED": "false",
