@@ -11,7 +11,12 @@ and on every ``--quality`` file. Then the ratios the targets are stated in: the 
 against the torch fp32 reference model (speed and macro-F1) and against a naive loop of
 ``transformers.pipeline("sentiment-analysis", model=<reference>)`` one message at a time.
 ``--student-torch`` (the distilled student's torch directory, e.g. build/student-l3) adds the
-naive loop over the student itself.
+naive loop over the student itself. Where torch sees a GPU, the torch reference also runs with
+``model.device=cuda`` (fp16, batches of ``model.gpu_batch_size``, threaded tokenising) in chunks
+of 4,096 (``--gpu-repeat`` copies of the messages, so the GPU has work to measure).
+
+Rates on a shared machine mean little: the 1-minute load average is printed before and after the
+run, and the run refuses to start above ``--max-load`` (1.5) unless ``--max-load 0``.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from models import ModelSettings, load_classifier
 from models.commands import read_labelled
 from models.protocol import LABELS, Classifier
 from models.scoring import score
-from models.settings import SHIPPED, Backend
+from models.settings import SHIPPED, Backend, Device
 
 DATA = Path("/work/shared/data/tweeteval-sentiment-val.jsonl")
 Predict = Callable[[Sequence[str]], list[str]]
@@ -44,6 +49,7 @@ class Config:
     path: str
     chunk: int
     batch: int
+    device: Device = "cpu"
 
 
 @dataclass
@@ -82,7 +88,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--student-torch", type=Path, default=None)
     parser.add_argument("--out", type=Path, default=None, help="also write the rows as JSON")
+    parser.add_argument("--max-load", type=float, default=1.5,
+                        help="refuse to run above this 1-minute load average (0: run anyway)")
+    parser.add_argument("--gpu-repeat", type=int, default=20, help="copies of the messages for the GPU rows")
     args = parser.parse_args()
+    load = os.getloadavg()[0]
+    print(f"load average (1 min) before: {load:.2f}")
+    if args.max_load and load > args.max_load:
+        raise SystemExit(f"the machine is loaded ({load:.2f} > {args.max_load}): rates would not mean much")
 
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     torch.set_num_threads(args.threads)
@@ -107,16 +120,23 @@ def main() -> None:
                 Config("L6 reference, torch fp32", "torch", reference, 32, 32)]
     if args.student_torch is not None:
         configs.append(Config("L3 student, torch fp32", "torch", str(args.student_torch), 256, 16))
+    if torch.cuda.is_available():
+        configs += [Config(f"L6 reference, torch fp16 cuda ({torch.cuda.get_device_name()})", "torch", reference,
+                           4096, 512, "cuda"),
+                    Config("L3 student int8, ONNX Runtime (default), same chunks", "onnx-int8", default, 4096, 8)]
     rows: list[Row] = []
     for config in configs:
-        classifier = load_classifier(ModelSettings(path=config.path, backend=config.backend,
-                                                   batch_size=config.batch, threads=args.threads))
+        classifier = load_classifier(ModelSettings(path=config.path, backend=config.backend, device=config.device,
+                                                   batch_size=config.batch, gpu_batch_size=config.batch,
+                                                   threads=args.threads))
 
         def predict(batch: Sequence[str], c: Classifier = classifier) -> list[str]:
             return [s.label for s in c.classify(batch)]
 
-        rate, predicted = rate_of(predict, texts, config.chunk)
-        row = Row(config.name, config.backend, config.chunk, config.batch, len(texts), rate)
+        timed = texts * args.gpu_repeat if config.chunk == 4096 else texts
+        rate, predicted = rate_of(predict, timed, config.chunk)
+        predicted = predicted[: len(texts)]
+        row = Row(config.name, config.backend, config.chunk, config.batch, len(timed), rate)
         scored(row, args.data.name, truth_labels, predicted)
         for name, (more_texts, more_truth) in extra.items():
             scored(row, name, more_truth, predict(more_texts))
@@ -145,6 +165,7 @@ def main() -> None:
           "messages/s; macro-F1 " + ", ".join(f"{n} {fast.macro_f1[n] - fp32.macro_f1[n]:+.4f}" for n in names))
     for naive_row in (r for r in rows if r.backend == "pipeline"):
         print(f"default vs {naive_row.name}: {fast.rate / naive_row.rate:.1f}x messages/s")
+    print(f"load average (1 min) after: {os.getloadavg()[0]:.2f}")
     if args.out is not None:
         args.out.write_text(json.dumps([asdict(r) for r in rows], indent=2) + "\n")
 

@@ -12,13 +12,28 @@ from models.exceptions import ModelLoadError
 ONNX_FILES = {"onnx-int8": "model-int8.onnx", "onnx": "model.onnx"}
 
 
-class TorchRunner:
-    """A ``transformers`` sequence classifier in fp32, or with its Linear layers dynamically int8."""
+def resolve_device(device: str) -> str:
+    """``cpu`` or ``cuda`` for a ``device`` setting (``auto``: cuda when torch sees a GPU)."""
+    import torch
 
-    def __init__(self, source: str, threads: int, int8: bool) -> None:
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ModelLoadError("model.device is cuda but torch sees no GPU (use cpu or auto)")
+    return device
+
+
+class TorchRunner:
+    """A ``transformers`` sequence classifier in fp32 on the CPU, with its Linear layers dynamically
+    int8 (``int8``, CPU only), or in fp16 on a GPU (``device="cuda"``)."""
+
+    def __init__(self, source: str, threads: int, int8: bool, device: str = "cpu") -> None:
         import torch
         from transformers import AutoModelForSequenceClassification
 
+        self.device = resolve_device(device)
+        if int8 and self.device != "cpu":
+            raise ModelLoadError("the torch-int8 backend runs on the CPU only: use backend torch on cuda")
         torch.set_num_threads(threads)
         try:
             model = AutoModelForSequenceClassification.from_pretrained(source, dtype=torch.float32)
@@ -27,16 +42,22 @@ class TorchRunner:
         model.eval()
         if int8:
             model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        if self.device == "cuda":
+            model = model.half().to(self.device)
         self._torch = torch
         self._model = model
         self.id2label = {int(k): str(v) for k, v in model.config.id2label.items()}
 
     def logits(self, input_ids: npt.NDArray[np.int64],
                attention_mask: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
-        with self._torch.inference_mode():
-            out = self._model(input_ids=self._torch.from_numpy(input_ids),
-                              attention_mask=self._torch.from_numpy(attention_mask))
-        result: npt.NDArray[np.float32] = out.logits.float().numpy()
+        torch = self._torch
+        with torch.inference_mode():
+            ids, mask = torch.from_numpy(input_ids), torch.from_numpy(attention_mask)
+            if self.device != "cpu":
+                ids = ids.pin_memory().to(self.device, non_blocking=True)
+                mask = mask.pin_memory().to(self.device, non_blocking=True)
+            out = self._model(input_ids=ids, attention_mask=mask)
+            result: npt.NDArray[np.float32] = out.logits.float().cpu().numpy()
         return result
 
 

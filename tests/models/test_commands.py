@@ -57,3 +57,26 @@ def test_bad_lines_name_the_line(tmp_path: Path, line: str, message: str) -> Non
         read_labelled(path)
     assert caught.value.line == 2
     assert str(caught.value).startswith(f"{path}:2:")
+
+
+def test_evaluate_prints_per_class_recall_and_styles(fast_classifier: TransformerClassifier,
+                                                     tmp_path: Path) -> None:
+    path = tmp_path / "styled.jsonl"
+    rows = [{"text": "Thanks, wonderful help!", "label": "positive", "style": "chat"},
+            {"text": "Awful. I am so angry with you.", "label": "negative", "style": "email"},
+            {"text": "The meeting is at 3pm.", "label": "neutral", "style": "chat"}]
+    path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    out = io.StringIO()
+    run_evaluate(fast_classifier, path, out, batch_size=8)
+    text = out.getvalue()
+    assert "precision  recall" in text and "support" in text
+    assert "style chat: messages 2" in text and "style email: messages 1" in text
+
+
+def test_the_shipped_check_set_is_well_formed() -> None:
+    path = Path(__file__).resolve().parents[2] / "models" / "checks" / "support-mixed.jsonl"
+    texts, labels = read_labelled(path)
+    assert len(texts) >= 250 and len(set(texts)) == len(texts)
+    assert set(labels) == {"negative", "neutral", "positive"}
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    assert {r["style"] for r in rows} == {"chat", "email", "social", "messaging"}

@@ -34,3 +34,11 @@ def test_head_and_tail_keeps_both_ends(ids: list[int], limit: int) -> None:
         assert cut[head:] == ids[len(ids) - (limit - head) :]
     else:
         assert cut == ids
+
+
+def test_clean_decodes_literal_escapes() -> None:
+    assert clean("Plus\\u002c tomorrow is Day\\u2019s") == "Plus, tomorrow is Day\u2019s"
+    assert clean("so funny \\ud83d\\ude02 ok") == "so funny \U0001f602 ok"
+    assert clean("a lone \\ud83d surrogate") == "a lone surrogate"
+    assert clean("\\u005cu0041 and C:\\users\\x") == "A and C:\\users\\x"
+    assert clean("\\u0007bell \\u0040someone") == "bell"
