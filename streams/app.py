@@ -17,7 +17,7 @@ from alerts import AlertDelivery, Router, build_sinks, connect_redis, http_clien
 from streams.conversations import ConversationStage, RawMessage, Topics
 from streams.deliver import DeliverStage
 from streams.outputs import Outputs, TopicOutputs
-from streams.progress import Highwater, PartitionProgress
+from streams.progress import Committed, Highwater, PartitionProgress
 from streams.table import STORES, conversation_table, decode
 from streams.updates import UpdateMetrics
 from streams.windows import ResponseWindows
@@ -37,6 +37,7 @@ class Pipeline:
         delivery: Callable[[], AlertDelivery] | None = None,
         outputs: Outputs | None = None,
         highwater: Highwater | None = None,
+        committed: Committed | None = None,
     ) -> None:
         self.runtime = runtime
         s = runtime.settings
@@ -71,7 +72,7 @@ class Pipeline:
         self.open_conversations = OpenConversations()
         runtime.tracking_metrics.watch(self.open_conversations)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sentiment")
-        self.progress = PartitionProgress(highwater or self._highwater)
+        self.progress = PartitionProgress(highwater or self._highwater, committed or self._committed)
         self.stage = ConversationStage(
             tracker=runtime.tracker, table=self.conversations,
             topics=Topics(source=names.events, alerts=names.alerts, deadletter=names.deadletter),
@@ -94,6 +95,13 @@ class Pipeline:
         except Exception:  # noqa: BLE001 - not assigned or not fetched yet: unknown
             return None
         return None if highwater is None else int(highwater)
+
+    def _committed(self, partition: int) -> int | None:
+        """The group's committed offset as faust's consumer last set it (on its seek after a rebalance
+        and on every commit), with no broker call; faust keeps it in ``Consumer._committed_offset``."""
+        tp = TP(self.runtime.settings.topics.events, partition)
+        committed = getattr(self.app.consumer, "_committed_offset", {}).get(tp)
+        return None if committed is None else int(committed)
 
     def _default_delivery(self) -> AlertDelivery:
         r = self.runtime
@@ -157,29 +165,10 @@ class Pipeline:
         topic = self.runtime.settings.topics.events
         assigned = {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == topic}
         self.stage.revoke(p for p in range(self.runtime.settings.topics.partitions) if p not in assigned)
-        for partition, offset in (await self._start_offsets(topic, assigned)).items():
-            self.progress.start(partition, offset)
+        for partition in assigned:
+            self.progress.start(partition)
         count = self.stage.rebuild(self.conversations.items(), assigned)
         log.info("deadline index rebuilt: %d open conversations in partitions %s", count, sorted(assigned))
-
-    async def _start_offsets(self, topic: str, partitions: set[int]) -> dict[int, int | None]:
-        """Where each partition's stream resumes: its committed offset, else its earliest one. faust
-        calls the recovery callbacks before it seeks the streams there, so the consumer's position
-        may still be ahead of records that will be read again (and must be applied first)."""
-        consumer: Any = self.app.consumer  # seek_to_committed is not in faust's ConsumerT
-        tps = [TP(topic, p) for p in sorted(partitions)]
-        try:
-            committed = await consumer.seek_to_committed()
-            earliest = await consumer.earliest_offsets(*tps)
-        except Exception:  # noqa: BLE001 - unknown: the partition counts as behind until it applies a record
-            log.warning("cannot read the committed offsets of %s; deadlines wait for the first records", topic)
-            return dict.fromkeys(partitions)
-        out: dict[int, int | None] = {}
-        for tp in tps:
-            offset = committed.get(tp)
-            out[tp.partition] = offset if offset is not None and offset >= 0 else earliest.get(tp)
-        return out
-
 
 def build_app(runtime: Runtime) -> Pipeline:
     return Pipeline(runtime)

@@ -18,21 +18,20 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 Highwater = Callable[[int], int | None]  # partition -> offset of the next record the broker will hold
+Committed = Callable[[int], int | None]  # partition -> the consumer group's committed offset
 
 
 class PartitionProgress:
-    def __init__(self, highwater: Highwater) -> None:
+    def __init__(self, highwater: Highwater, committed: Committed = lambda partition: None) -> None:
         self._highwater = highwater
+        self._committed = committed
         self._next: dict[int, int] = {}  # partition -> offset of the next record to apply
         self._event_ts: dict[int, float] = {}  # partition -> latest event time applied
 
-    def start(self, partition: int, position: int | None) -> None:
-        """A partition (re)assigned, its consumer at ``position`` (None: not known yet)."""
+    def start(self, partition: int) -> None:
+        """A partition (re)assigned: what was applied before counts no more (records may be read again)."""
+        self._next.pop(partition, None)
         self._event_ts.pop(partition, None)
-        if position is None:
-            self._next.pop(partition, None)
-        else:
-            self._next[partition] = position
 
     def forget(self, partitions: Iterable[int]) -> None:
         for partition in partitions:
@@ -46,9 +45,17 @@ class PartitionProgress:
         if event_ts is not None and event_ts > self._event_ts.get(partition, float("-inf")):
             self._event_ts[partition] = event_ts
 
+    def position(self, partition: int) -> int | None:
+        """The offset up to which the partition is applied: the next record after the last one applied,
+        or the committed offset (the group commits only what was applied) if that is further."""
+        applied, committed = self._next.get(partition), self._committed(partition)
+        if applied is None:
+            return committed
+        return applied if committed is None else max(applied, committed)
+
     def caught_up(self, partition: int) -> bool:
         highwater = self._highwater(partition)
-        position = self._next.get(partition)
+        position = self.position(partition)
         return highwater is not None and position is not None and position >= highwater
 
     def horizon(self, partition: int, now_ts: float) -> float | None:
@@ -63,7 +70,7 @@ class PartitionProgress:
     def lag(self, partition: int) -> int | None:
         """Records the broker holds for the partition that are not applied yet."""
         highwater = self._highwater(partition)
-        position = self._next.get(partition)
+        position = self.position(partition)
         if highwater is None or position is None:
             return None
         return max(0, highwater - position)

@@ -41,7 +41,8 @@ def harness(tmp_path: Path, redis_url: str, classifier: Classifier) -> Iterator[
 
     outputs = CollectingOutputs()
     highwaters = Highwaters()
-    pipeline = Pipeline(runtime, delivery=delivery, outputs=outputs, highwater=highwaters)
+    pipeline = Pipeline(runtime, delivery=delivery, outputs=outputs, highwater=highwaters,
+                        committed=lambda partition: None)
     pipeline.app.finalize()
     pipeline.app.flow_control.resume()
     yield Harness(pipeline, outputs, clock, log, highwaters)

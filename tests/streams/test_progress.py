@@ -8,7 +8,7 @@ from streams.progress import PartitionProgress
 def test_the_horizon_follows_the_watermark_while_behind_and_the_clock_once_caught_up() -> None:
     highwaters = {0: 10}
     progress = PartitionProgress(highwaters.get)
-    progress.start(0, 0)
+    progress.start(0)
     assert progress.horizon(0, now_ts=1_000.0) is None  # nothing applied, records waiting
     progress.applied(0, 3, event_ts=400.0)
     assert progress.horizon(0, now_ts=1_000.0) == 400.0 and progress.lag(0) == 6
@@ -20,12 +20,24 @@ def test_the_horizon_follows_the_watermark_while_behind_and_the_clock_once_caugh
     assert progress.horizon(0, now_ts=1_001.0) == 400.0
 
 
-def test_a_partition_with_nothing_new_is_caught_up_from_its_start_position() -> None:
-    progress = PartitionProgress({1: 42}.get)
-    progress.start(1, 42)
+def test_a_partition_with_nothing_new_is_caught_up_from_its_committed_offset() -> None:
+    committed: dict[int, int] = {}
+    progress = PartitionProgress({1: 42}.get, committed.get)
+    progress.start(1)
+    assert progress.horizon(1, now_ts=5.0) is None  # committed offset not known yet
+    committed[1] = 42  # faust's seek after the rebalance
     assert progress.horizon(1, now_ts=5.0) == 5.0
-    progress.forget([1])
-    assert progress.horizon(1, now_ts=5.0) is None
+
+
+def test_after_a_restart_records_read_again_are_applied_before_the_clock_judges() -> None:
+    committed = {2: 29}
+    progress = PartitionProgress({2: 31}.get, committed.get)
+    progress.applied(2, 30, event_ts=90.0)  # before the restart
+    progress.start(2)  # reassigned: offsets 29 and 30 will be read again
+    assert not progress.caught_up(2) and progress.horizon(2, now_ts=100.0) is None
+    progress.applied(2, 29, event_ts=80.0)
+    progress.applied(2, 30, event_ts=90.0)
+    assert progress.horizon(2, now_ts=100.0) == 100.0
 
 
 def test_an_unknown_high_watermark_is_never_caught_up() -> None:
