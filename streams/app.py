@@ -165,8 +165,9 @@ class Pipeline:
         topic = self.runtime.settings.topics.events
         assigned = {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == topic}
         self.stage.revoke(p for p in range(self.runtime.settings.topics.partitions) if p not in assigned)
+        now_ts = self.runtime.now().timestamp()
         for partition in assigned:
-            self.progress.start(partition)
+            self.progress.start(partition, now_ts)
         count = self.stage.rebuild(self.conversations.items(), assigned)
         log.info("deadline index rebuilt: %d open conversations in partitions %s", count, sorted(assigned))
 

@@ -22,16 +22,21 @@ Committed = Callable[[int], int | None]  # partition -> the consumer group's com
 
 
 class PartitionProgress:
-    def __init__(self, highwater: Highwater, committed: Committed = lambda partition: None) -> None:
+    def __init__(self, highwater: Highwater, committed: Committed = lambda partition: None,
+                 unknown_grace_seconds: float = 30.0) -> None:
         self._highwater = highwater
         self._committed = committed
+        self._grace = unknown_grace_seconds
+        self._started: dict[int, float] = {}  # partition -> when it was (re)assigned, by the injected clock
         self._next: dict[int, int] = {}  # partition -> offset of the next record to apply
         self._event_ts: dict[int, float] = {}  # partition -> latest event time applied
 
-    def start(self, partition: int) -> None:
+    def start(self, partition: int, now_ts: float | None = None) -> None:
         """A partition (re)assigned: what was applied before counts no more (records may be read again)."""
         self._next.pop(partition, None)
         self._event_ts.pop(partition, None)
+        if now_ts is not None:
+            self._started[partition] = now_ts
 
     def forget(self, partitions: Iterable[int]) -> None:
         for partition in partitions:
@@ -64,6 +69,9 @@ class PartitionProgress:
             return now_ts
         applied = self._event_ts.get(partition)
         if applied is None:
+            started = self._started.get(partition)
+            if self.position(partition) is None and started is not None and now_ts - started > self._grace:
+                return now_ts  # liveness: a position still unknown long after the assignment
             return None
         return min(now_ts, applied)
 

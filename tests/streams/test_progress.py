@@ -44,3 +44,10 @@ def test_an_unknown_high_watermark_is_never_caught_up() -> None:
     progress = PartitionProgress(lambda partition: None)
     progress.applied(2, 0, event_ts=7.0)
     assert not progress.caught_up(2) and progress.horizon(2, now_ts=9.0) == 7.0
+
+
+def test_a_position_still_unknown_long_after_the_assignment_fires_by_the_clock() -> None:
+    progress = PartitionProgress({3: 5}.get, unknown_grace_seconds=30.0)
+    progress.start(3, now_ts=100.0)
+    assert progress.horizon(3, now_ts=120.0) is None
+    assert progress.horizon(3, now_ts=131.0) == 131.0
