@@ -16,6 +16,7 @@ from faust.types import TP
 from alerts import AlertDelivery, Router, build_sinks, connect_redis, http_client
 from streams.conversations import ConversationStage, RawMessage, Topics
 from streams.deliver import DeliverStage
+from streams.group import keep_member_id_on_stale_commit
 from streams.outputs import Outputs, TopicOutputs
 from streams.progress import Committed, Highwater, PartitionProgress
 from streams.table import STORES, conversation_table, decode
@@ -41,6 +42,7 @@ class Pipeline:
     ) -> None:
         self.runtime = runtime
         s = runtime.settings
+        keep_member_id_on_stale_commit()
         self.app = faust.App(
             s.app_id,
             broker=s.broker_url,
@@ -58,6 +60,9 @@ class Pipeline:
             autodiscover=False,
             producer_acks=-1,
             producer_linger_ms=s.producer_linger_ms,
+            broker_session_timeout=s.group_session_timeout_seconds,
+            broker_rebalance_timeout=s.group_session_timeout_seconds,
+            broker_heartbeat_interval=min(3.0, s.group_session_timeout_seconds / 3),
         )
         names = s.topics
         self.topics = {

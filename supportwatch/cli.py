@@ -81,7 +81,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "worker":
         from supportwatch.worker import run_worker
 
-        return run_worker(settings)
+        return run_worker(settings, loglevel=args.log_level)
     if args.command == "simulate":
         from supportwatch.demo import run_simulate
 

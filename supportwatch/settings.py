@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     table_store: Literal["memory", "rocksdb"] = Field(
         default="memory", description="faust store of the conversation table; rocksdb needs the rocksdb extra"
     )
+    # How long the group waits for a member that stopped heartbeating or rejoining before it hands
+    # the member's partitions to the others (faust's broker_session_timeout and
+    # broker_rebalance_timeout). Shorter: a crashed worker's conversations fire sooner elsewhere;
+    # too short: a worker stalled by a long batch is evicted.
+    group_session_timeout_seconds: float = Field(default=60.0, ge=6, le=90)
     producer_linger_ms: int = Field(default=5, ge=0, description="how long the producer waits to fill a batch")
     # Events per classify call: the classifier sorts them by length into model.batch_size batches,
     # so a large take pads little (256: ~1.5x the messages/s of 32, BENCHMARKS.md "Sentiment").

@@ -93,6 +93,7 @@ class WorkerConfig:
     data_dir: Path
     partitions: int = 4
     extra_env: Mapping[str, str] | None = None
+    log_level: str = "info"
 
     def env(self, metrics_port: int) -> dict[str, str]:
         env = dict(os.environ)
@@ -102,6 +103,7 @@ class WorkerConfig:
             "SUPPORTWATCH_POLICY_FILE": str(self.policy_file),
             "SUPPORTWATCH_DATA_DIR": str(self.data_dir),
             "SUPPORTWATCH_TOPICS__PARTITIONS": str(self.partitions),
+            "SUPPORTWATCH_GROUP_SESSION_TIMEOUT_SECONDS": "10",
             "SUPPORTWATCH_ALERTS__REDIS_URL": self.redis_url,
             "SUPPORTWATCH_ALERTS__REDIS_PREFIX": self.redis_prefix,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")])),
@@ -132,7 +134,7 @@ class LiveWorker:
 
     def start(self) -> LiveWorker:
         self._log = self.log_path.open("ab")
-        command = [sys.executable, "-m", "supportwatch.cli", "worker"]
+        command = [sys.executable, "-m", "supportwatch.cli", "--log-level", self.config.log_level, "worker"]
         self._process = subprocess.Popen(  # noqa: S603 - fixed argv
             command, cwd=ROOT, env=self.config.env(self.port), stdin=subprocess.DEVNULL,
             stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,
