@@ -14,9 +14,10 @@ from alerts.build import (
 )
 from alerts.channels import ChannelHealth, parse_channel_goals
 from alerts.delivery import AlertDelivery, backoff_seconds
-from alerts.exceptions import AlertsError, RedisUnavailable, RoutingError, SinkError
+from alerts.exceptions import AlertsError, RedisUnavailable, RoutingError, SinkError, UnknownAlert
 from alerts.metrics import AlertMetrics
-from alerts.model import Alert, AlertKind, Severity
+from alerts.model import Action, Alert, AlertKind, Severity
+from alerts.oncall import AckState, OnCall
 from alerts.routing import CalendarLike, Route, RoutePlan, Router, RoutingConfig, Skipped, parse_routing
 from alerts.settings import AlertSettings
 from alerts.sinks import IDEMPOTENCY_HEADER, LogSink, Notification, Sink
@@ -26,6 +27,8 @@ from alerts.wiring import build_sinks, connect_redis, http_client
 __all__ = [
     "IDEMPOTENCY_HEADER",
     "SIGNATURE_HEADER",
+    "AckState",
+    "Action",
     "Alert",
     "AlertDelivery",
     "AlertKind",
@@ -37,6 +40,7 @@ __all__ = [
     "ChannelHealth",
     "LogSink",
     "Notification",
+    "OnCall",
     "RedisUnavailable",
     "Route",
     "RoutePlan",
@@ -45,6 +49,7 @@ __all__ = [
     "RoutingError",
     "Severity",
     "Sink",
+    "UnknownAlert",
     "SinkError",
     "Skipped",
     "SlackSink",

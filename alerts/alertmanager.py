@@ -3,7 +3,8 @@
 One Alertmanager alert per (alert kind, alert id, recipient): ``alertname`` is the kind, so an
 ``sla_breach`` can inhibit the ``sla_warning`` with the same ``alert_id`` and ``recipient``. A firing
 alert is sent with ``endsAt`` = now + ``ttl`` (it is sent once, not re-sent like Prometheus does); a
-resolved update re-sends each kind it ends with the same labels and ``endsAt`` in the past, which clears it.
+resolved update re-sends each kind it ends with the same labels and ``endsAt`` in the past, which clears it;
+an on-call action re-sends the acted-on alert with the action in its annotations.
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ class AlertmanagerSink:
             annotations["conversation_id"] = alert.conversation_id
         if alert.link:
             annotations["link"] = alert.link
+        if alert.action is not None:
+            return [self._action_update(notification, annotations, now)]
         if alert.is_resolved:
             ended = min(alert.fired_at, now)
             return [
@@ -84,6 +87,31 @@ class AlertmanagerSink:
                 **({"generatorURL": alert.link} if alert.link else {}),
             }
         ]
+
+    def _action_update(self, notification: Notification, annotations: dict[str, str], now: datetime
+                       ) -> dict[str, object]:
+        """The acted-on alert again (same labels, still firing) with the action as annotations:
+        ``acknowledged_by`` / ``snoozed_by`` and ``snoozed_until``, ``action_note``; an un-acknowledge
+        sends it without them, which clears them."""
+        alert = notification.alert
+        action = alert.action
+        if action is None:
+            raise TypeError("not an on-call action")
+        annotations = annotations | {"level": action.regarding_level, "summary": alert.summary}
+        if alert.kind is AlertKind.ACKNOWLEDGED:
+            annotations["acknowledged_by"] = action.by
+        elif alert.kind is AlertKind.SNOOZED and action.until is not None:
+            annotations["snoozed_by"] = action.by
+            annotations["snoozed_until"] = _rfc3339(action.until)
+        if action.note and alert.kind is not AlertKind.UNACKNOWLEDGED:
+            annotations["action_note"] = action.note
+        return {
+            "labels": _labels(alert, action.regarding, notification),
+            "annotations": annotations,
+            "startsAt": _rfc3339(alert.fired_at),
+            "endsAt": _rfc3339(max(alert.fired_at, now) + self._ttl),
+            **({"generatorURL": alert.link} if alert.link else {}),
+        }
 
     async def send(self, notification: Notification) -> None:
         body = json.dumps(self.payload(notification)).encode("utf-8")

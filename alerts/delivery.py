@@ -17,20 +17,23 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 import redis.asyncio as aioredis
 from redis import exceptions as redis_errors
 
+from alerts.digest import digest_alert
 from alerts.exceptions import RedisUnavailable, SinkError
 from alerts.metrics import AlertMetrics
-from alerts.model import Alert
-from alerts.outbox import PROMOTE_LUA, SUBMIT_LUA, Entry
+from alerts.model import Alert, AlertKind, severity_rank
+from alerts.outbox import PROMOTE_LUA, SUBMIT_LUA, TAKE_DIGESTS_LUA, Entry, snooze_scope
 from alerts.routing import Route, Router, Skipped
 from alerts.settings import AlertSettings
 from alerts.sinks import Sink
 
 log = logging.getLogger(__name__)
+HELD = frozenset({"acknowledged", "snoozed", "digested"})  # outcomes of a notification held back
 _REDIS_DOWN = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)
 
 
@@ -40,6 +43,24 @@ def _stream_rows(reply: Any) -> list[tuple[Any, Any]]:
         return []
     streams = reply.values() if isinstance(reply, dict) else (rows for _, rows in reply)
     return [(sid, fields) for rows in streams for sid, fields in rows]
+
+
+def fold(alerts: Sequence[Alert]) -> list[Alert]:
+    """``alerts`` with the warnings of one clock run that come due in one batch folded into the last
+    (highest) of them, in the position of the first: one notification, the latest percentage."""
+    last: dict[str, int] = {}
+    for index, alert in enumerate(alerts):
+        if alert.kind is AlertKind.SLA_WARNING:
+            last[alert.id] = index
+    out: list[Alert] = []
+    placed: set[str] = set()
+    for alert in alerts:
+        if alert.kind is not AlertKind.SLA_WARNING:
+            out.append(alert)
+        elif alert.id not in placed:
+            placed.add(alert.id)
+            out.append(alerts[last[alert.id]])
+    return out
 
 
 def backoff_seconds(attempt: int, base: float, cap: float, rng: random.Random) -> float:
@@ -72,6 +93,7 @@ class AlertDelivery:
         self._dead = self._prefix + "dead"
         self._submit_script = redis.register_script(SUBMIT_LUA)
         self._promote_script = redis.register_script(PROMOTE_LUA)
+        self._take_digests_script = redis.register_script(TAKE_DIGESTS_LUA)
         self._gates: dict[str, tuple[int, float]] = {}  # sink -> (consecutive failures, closed until)
         self._recover = True  # (re-)read this consumer's pending entries before new ones
         self._last_claim = 0.0
@@ -94,15 +116,19 @@ class AlertDelivery:
         some: submitting them again is safe)."""
         now = self._now()
         calls: list[tuple[Alert, list[Route], list[Any], list[Skipped]]] = []
-        for alert in alerts:
+        for alert in fold(alerts):
             plan = self._router.plan(alert, now)
             routes = [route for route in plan.routes if route.sink in self._sinks]
-            args: list[Any] = [self._prefix, self._settings.dedup_ttl_seconds, alert.id, int(alert.is_resolved)]
+            mode = "2" if alert.is_action else "1" if alert.is_resolved else "0"
+            args: list[Any] = [self._prefix, self._settings.dedup_ttl_seconds, alert.id, mode,
+                               alert.model_dump_json() if mode == "0" else "", snooze_scope(alert),
+                               severity_rank(alert.severity), repr(now.timestamp())]
             for route in routes:
                 delayed = route.delay_seconds > 0
                 entry = Entry.of(alert, route.recipient, route.role, route.sink, now.timestamp(), delayed)
                 due = now.timestamp() + route.delay_seconds if delayed else 0
-                args += [entry.dedup_suffix(alert.level), entry.member, entry.encode(), repr(due)]
+                args += [entry.dedup_suffix(alert.dedup_level), entry.member, entry.encode(), repr(due),
+                         repr(route.digest_seconds)]
             calls.append((alert, routes, args, [s for s in plan.skipped if s.sink in self._sinks]))
         results = await self._call(lambda: self._run_scripts([args for _, routes, args, _ in calls if routes]))
         replies = iter(results)
@@ -115,6 +141,8 @@ class AlertDelivery:
             for route, outcome in zip(routes, outcomes, strict=True):
                 if outcome == "duplicate":
                     self._metrics.outcome(alert.kind, route.sink, "deduplicated")
+                elif outcome in HELD:
+                    self._metrics.outcome(alert.kind, route.sink, outcome)
             for skip in skipped:
                 self._metrics.outcome(alert.kind, skip.sink, "suppressed")
 
@@ -151,6 +179,7 @@ class AlertDelivery:
         """One pass: move due retries into the outbox, read a batch, deliver it; returns entries handled."""
         await self._ensure_group()
         await self._promote()
+        await self._flush_digests()
         batch = await self._read(block)
         if batch:
             limit = asyncio.Semaphore(self._settings.concurrency)
@@ -212,9 +241,32 @@ class AlertDelivery:
         now = repr(self._now().timestamp())
         args: list[Any] = [self._prefix, now, settings.batch_size, settings.dedup_ttl_seconds]
         _, dropped = await self._call(lambda: self._promote_script(args=args))
-        for raw in dropped:
+        for reason, raw in zip(dropped[::2], dropped[1::2], strict=True):
             entry = Entry.decode(raw)
-            self._metrics.outcome(entry.kind, entry.sink, "suppressed")
+            self._metrics.outcome(entry.kind, entry.sink, reason.decode() if isinstance(reason, bytes) else reason)
+
+    async def _flush_digests(self) -> None:
+        now = self._now()
+        args: list[Any] = [self._prefix, repr(now.timestamp()), self._settings.batch_size]
+        members = await self._call(lambda: self._take_digests_script(args=args))
+        for raw_member in members:
+            member = raw_member.decode() if isinstance(raw_member, bytes) else str(raw_member)
+            key = self._prefix + "digesting:" + member
+            rows: list[bytes] = await self._call(partial(self._redis.lrange, key, 0, -1))
+            entries = [Entry.decode(row) for row in rows]
+
+            async def queue(key: str = key, member: str = member, entries: list[Entry] = entries) -> None:
+                async with self._redis.pipeline(transaction=True) as pipe:
+                    if entries:
+                        first = entries[0]
+                        digest = digest_alert(first.recipient, [e.notification().alert for e in entries], now)
+                        entry = Entry.of(digest, first.recipient, first.role, first.sink, now.timestamp(), False)
+                        pipe.xadd(self._outbox, {"n": entry.encode()})
+                    pipe.delete(key)
+                    pipe.srem(self._prefix + "digesting", member)
+                    await pipe.execute()
+
+            await self._call(queue)
 
     async def _read(self, block: bool) -> list[tuple[str, Any]]:
         settings = self._settings

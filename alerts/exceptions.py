@@ -28,3 +28,14 @@ class SinkError(AlertsError):
 
 class RoutingError(AlertsError):
     """The routing configuration does not fit the calendars or sinks it is used with."""
+
+
+class UnknownAlert(AlertsError, KeyError):
+    """No firing alert has this id (never raised, or older than the dedup TTL): nothing to act on."""
+
+    def __init__(self, alert_id: str) -> None:
+        self.alert_id = alert_id
+        super().__init__(f"no alert {alert_id!r}")
+
+    def __str__(self) -> str:
+        return f"no alert {self.alert_id!r}"

@@ -8,7 +8,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from alerts.model import SEVERITY_OF, AlertKind
 
-OUTCOMES = ("delivered", "deduplicated", "retried", "failed", "suppressed")
+OUTCOMES = ("delivered", "deduplicated", "retried", "failed", "suppressed", "acknowledged", "snoozed",
+            "digested")
 KNOWN_SINKS = ("alertmanager", "slack", "webhook", "log")
 DELIVERY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600)
 

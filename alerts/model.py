@@ -16,6 +16,13 @@ class AlertKind(StrEnum):
     DETRACTOR = "detractor"
     CHANNEL_DEGRADED = "channel_degraded"
     RESOLVED = "resolved"
+    # What a person did about an alert (the on-call API): recorded on the alerts topic and shown
+    # to the recipients that were notified of it.
+    ACKNOWLEDGED = "acknowledged"
+    SNOOZED = "snoozed"
+    UNACKNOWLEDGED = "unacknowledged"
+    # Several warnings to one recipient, delivered together (a recipient with ``digest`` in routing).
+    DIGEST = "digest"
 
 
 class Severity(StrEnum):
@@ -32,9 +39,19 @@ SEVERITY_OF: dict[AlertKind, Severity] = {
     AlertKind.DETRACTOR: Severity.MAJOR,
     AlertKind.CHANNEL_DEGRADED: Severity.MAJOR,
     AlertKind.RESOLVED: Severity.INFO,
+    AlertKind.ACKNOWLEDGED: Severity.INFO,
+    AlertKind.SNOOZED: Severity.INFO,
+    AlertKind.UNACKNOWLEDGED: Severity.INFO,
+    AlertKind.DIGEST: Severity.WARNING,
 }
 
-FIRING_KINDS: tuple[AlertKind, ...] = tuple(k for k in AlertKind if k is not AlertKind.RESOLVED)
+ACTION_KINDS = frozenset({AlertKind.ACKNOWLEDGED, AlertKind.SNOOZED, AlertKind.UNACKNOWLEDGED})
+_RANK = {Severity.INFO: 0, Severity.WARNING: 1, Severity.MAJOR: 2, Severity.CRITICAL: 3}
+
+
+def severity_rank(severity: Severity) -> int:
+    """info 0 < warning 1 < major 2 < critical 3: an ack or snooze at a rank quiets that rank and below."""
+    return _RANK[severity]
 
 RESOLVED_LEVEL = "resolved"
 
@@ -45,13 +62,27 @@ def stable_id(*parts: str) -> str:
     return digest[:20]
 
 
+class Action(BaseModel):
+    """Who acknowledged, snoozed or un-acknowledged an alert, when, and why."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    by: str
+    at: AwareDatetime
+    note: str | None = None
+    until: AwareDatetime | None = None  # end of a snooze
+    regarding: AlertKind  # the kind of the alert acted on (routes the action to its recipients)
+    regarding_level: str
+
+
 class Alert(BaseModel):
     """An alert, or the ``resolved`` update that ends one.
 
     ``id`` names the condition (one SLA clock run, one conversation's detractor state, one channel
     degradation episode) and stays the same across its levels; ``(id, level)`` names one notification.
     A resolved update has ``kind=resolved``, the same id, ``level="resolved"`` and ``resolves``: the
-    kinds it ends.
+    kinds it ends. An action (acknowledged, snoozed, unacknowledged) has the acted-on alert's id,
+    its kind as ``level`` and ``action``: who, when, why.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -71,6 +102,7 @@ class Alert(BaseModel):
     fired_at: AwareDatetime
     summary: str
     link: str | None = None
+    action: Action | None = None
 
     @field_validator("resolves")
     @classmethod
@@ -84,9 +116,20 @@ class Alert(BaseModel):
         return self.kind is AlertKind.RESOLVED
 
     @property
-    def notification_key(self) -> str:
-        """``id/level``: what deduplication counts once per recipient."""
-        return f"{self.id}/{self.level}"
+    def is_action(self) -> bool:
+        return self.kind in ACTION_KINDS
+
+    @property
+    def dedup_level(self) -> str:
+        """What one notification of this alert is deduplicated on, with its id and recipient: the
+        level, except that every warning of one clock run counts as one (an agent hears of a clock
+        run's warnings once: the 80% warning after the 50% one is folded) and that each action is a
+        notification of its own (level and time)."""
+        if self.action is not None:
+            return f"{self.level}@{self.action.at.isoformat()}"
+        if self.kind is AlertKind.SLA_WARNING:
+            return "warning"
+        return self.level
 
     def to_json(self) -> bytes:
         return self.model_dump_json().encode("utf-8")

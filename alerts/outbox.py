@@ -4,6 +4,11 @@ Keys under the configured prefix:
 ``dedup:<id>/<level>/<recipient>/<sink>`` (set-if-absent with TTL: one notification per recipient and sink),
 ``sent:<id>`` (the recipient|sink pairs that were sent a firing level: who a resolved update goes to),
 ``resolved:<id>`` (the condition ended: pending re-escalations of it are dropped),
+``alert:<id>`` (the latest firing alert of that id: what the on-call API acts on),
+``digest:<recipient>|<sink>`` (warnings waiting for that recipient's digest), ``digests`` (sorted set:
+when each waiting digest is due), ``digesting:<member>`` / ``digesting`` (a digest being queued),
+``ack:<id>`` (acknowledged: the severity rank it covers), ``snooze:<scope>`` (a conversation's
+notifications held up to a severity rank until a time), ``actions`` (stream: who did what),
 ``outbox`` (stream with a consumer group: notifications to deliver), ``retry`` (sorted set by due time:
 retries waiting for their backoff and delayed escalations), ``dead`` (stream: permanent failures).
 """
@@ -14,27 +19,62 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from alerts.model import Alert
+from alerts.model import Alert, severity_rank
 from alerts.sinks import Notification
 
-# ARGV: prefix, ttl, alert id, resolved flag, then per route: dedup suffix, member, entry, due (0 = now).
-SUBMIT_LUA = """
-local p, ttl, id, resolved = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4] == '1'
+# Does ``snooze:<scope>`` ({"v": rank, "u": until, ...}) hold back severity rank ``rank`` at unix time
+# ``now``? The expiry is judged by the caller's clock; the key's own TTL only cleans up.
+_SNOOZED_LUA = """
+local function snoozed(p, scope, rank, now)
+  local raw = redis.call('GET', p .. 'snooze:' .. scope)
+  if not raw then return false end
+  local z = cjson.decode(raw)
+  return z.v >= rank and z.u > now
+end
+"""
+
+# ARGV: prefix, ttl, alert id, mode (0 firing, 1 resolved, 2 action), alert JSON, scope, severity rank,
+# now (unix seconds), then per route: dedup suffix, member, entry, due (0 = now), digest period (0 =
+# none). A firing alert is suppressed for every route while its id is acknowledged at its rank or
+# above, or its scope (the conversation) is snoozed so; a resolved update or an action goes only to
+# the routes that were sent the alert.
+SUBMIT_LUA = _SNOOZED_LUA + """
+local p, ttl, id, mode = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local rank, now = tonumber(ARGV[7]), tonumber(ARGV[8])
 local sent = p .. 'sent:' .. id
+local held = nil
+if mode == '0' then
+  redis.call('SET', p .. 'alert:' .. id, ARGV[5], 'EX', ttl)
+  if tonumber(redis.call('GET', p .. 'ack:' .. id) or '-1') >= rank then
+    held = 'acknowledged'
+  elseif snoozed(p, ARGV[6], rank, now) then
+    held = 'snoozed'
+  end
+elseif mode == '1' then
+  redis.call('SET', p .. 'resolved:' .. id, '1', 'EX', ttl)
+end
 local out = {}
-if resolved then redis.call('SET', p .. 'resolved:' .. id, '1', 'EX', ttl) end
-for i = 5, #ARGV, 4 do
+for i = 9, #ARGV, 5 do
   local dkey, member, entry, due = p .. 'dedup:' .. ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
+  local digest = tonumber(ARGV[i + 4])
   local r
-  if resolved and redis.call('SISMEMBER', sent, member) == 0 then
+  if held then
+    r = held
+  elseif mode ~= '0' and redis.call('SISMEMBER', sent, member) == 0 then
     r = 'unnotified'
   elseif not redis.call('SET', dkey, '1', 'NX', 'EX', ttl) then
     r = 'duplicate'
   elseif due > 0 then
     redis.call('ZADD', p .. 'retry', due, entry)
     r = 'delayed'
+  elseif digest > 0 then
+    redis.call('SADD', sent, member)
+    redis.call('EXPIRE', sent, ttl)
+    redis.call('RPUSH', p .. 'digest:' .. member, entry)
+    redis.call('ZADD', p .. 'digests', 'NX', now + digest, member)
+    r = 'digested'
   else
-    if not resolved then
+    if mode == '0' then
       redis.call('SADD', sent, member)
       redis.call('EXPIRE', sent, ttl)
     end
@@ -46,17 +86,27 @@ end
 return out
 """
 
-# ARGV: prefix, now (unix seconds), limit, ttl. Moves due entries of the retry set into the outbox;
-# a delayed escalation whose alert was resolved meanwhile is dropped and returned.
-PROMOTE_LUA = """
-local p, ttl = ARGV[1], tonumber(ARGV[4])
+# ARGV: prefix, now (unix seconds), limit, ttl. Moves due entries of the retry set into the outbox; a
+# delayed escalation whose alert was resolved, acknowledged or snoozed meanwhile is dropped, and
+# returned after the reason.
+PROMOTE_LUA = _SNOOZED_LUA + """
+local p, ttl, now = ARGV[1], tonumber(ARGV[4]), tonumber(ARGV[2])
 local due = redis.call('ZRANGEBYSCORE', p .. 'retry', '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
 local dropped = {}
 for _, m in ipairs(due) do
   redis.call('ZREM', p .. 'retry', m)
   local e = cjson.decode(m)
   if e.esc == 1 then
+    local reason = nil
     if redis.call('EXISTS', p .. 'resolved:' .. e.id) == 1 then
+      reason = 'suppressed'
+    elseif tonumber(redis.call('GET', p .. 'ack:' .. e.id) or '-1') >= (e.v or 0) then
+      reason = 'acknowledged'
+    elseif snoozed(p, e.sc or e.id, e.v or 0, now) then
+      reason = 'snoozed'
+    end
+    if reason then
+      dropped[#dropped + 1] = reason
       dropped[#dropped + 1] = m
     else
       local sent = p .. 'sent:' .. e.id
@@ -70,6 +120,24 @@ for _, m in ipairs(due) do
   end
 end
 return {#due, dropped}
+"""
+
+# ARGV: prefix, now, limit. Moves the lists of the digests whose window has ended to ``digesting:<member>``
+# (unless one is still there from an interrupted flush) and returns every member with a list waiting
+# there: the caller queues one digest per member and deletes its list in one transaction.
+TAKE_DIGESTS_LUA = """
+local p = ARGV[1]
+local due = redis.call('ZRANGEBYSCORE', p .. 'digests', '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, member in ipairs(due) do
+  if redis.call('EXISTS', p .. 'digesting:' .. member) == 0 then
+    redis.call('ZREM', p .. 'digests', member)
+    if redis.call('EXISTS', p .. 'digest:' .. member) == 1 then
+      redis.call('RENAME', p .. 'digest:' .. member, p .. 'digesting:' .. member)
+      redis.call('SADD', p .. 'digesting', member)
+    end
+  end
+end
+return redis.call('SMEMBERS', p .. 'digesting')
 """
 
 
@@ -86,11 +154,14 @@ class Entry:
     enqueued_at: float  # unix seconds of the first submit, for the delivery latency
     attempts: int = 0
     escalation: bool = False  # a delayed escalation not yet moved into the outbox
+    scope: str = ""  # what a snooze names: the conversation (or the alert id when there is none)
+    rank: int = 0  # severity_rank of the alert
 
     @classmethod
     def of(cls, alert: Alert, recipient: str, role: str, sink: str, at: float, escalation: bool) -> Entry:
         return cls(
-            alert.model_dump_json(), alert.id, alert.kind.value, recipient, role, sink, at, 0, escalation
+            alert.model_dump_json(), alert.id, alert.kind.value, recipient, role, sink, at, 0, escalation,
+            snooze_scope(alert), severity_rank(alert.severity),
         )
 
     @property
@@ -118,6 +189,8 @@ class Entry:
                 "q": self.enqueued_at,
                 "t": self.attempts,
                 "esc": 1 if self.escalation else 0,
+                "sc": self.scope,
+                "v": self.rank,
             },
             separators=(",", ":"),
             sort_keys=True,
@@ -136,4 +209,11 @@ class Entry:
             enqueued_at=float(data["q"]),
             attempts=int(data["t"]),
             escalation=bool(data["esc"]),
+            scope=str(data.get("sc", "")),
+            rank=int(data.get("v", 0)),
         )
+
+
+def snooze_scope(alert: Alert) -> str:
+    """A snooze quiets a conversation (at a severity and below); an alert of no conversation by its id."""
+    return alert.conversation_id or alert.id

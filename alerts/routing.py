@@ -4,9 +4,11 @@ Rules are tried in order; the first whose ``match`` fits the alert names its rec
 optional ``after`` delay: re-escalation when nobody acts before then). Recipients are roles:
 ``assigned_agent`` (the conversation's agent), ``team_lead`` (the team's on-call lead) or ``fixed`` (a
 named channel such as supervisors). A recipient with ``quiet_hours`` is only notified while its team's
-calendar is open, except for the kinds listed in ``around_the_clock``. A resolved update goes to every
-recipient that the kinds it ends route to, at any hour (delivery then narrows that to those who were
-actually notified).
+calendar is open, except for the kinds listed in ``around_the_clock``. A recipient with ``digest: 5m``
+gets its SLA warnings batched: the first starts a window, and one digest lists them all when it ends.
+A resolved update goes to every recipient that the kinds it ends route to, at any hour, and an
+on-call action (acknowledged, snoozed) to those of the kind it acts on (delivery then narrows both
+to those who were actually notified).
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class RecipientSpec(_Frozen):
     sinks: Annotated[tuple[str, ...], BeforeValidator(_as_tuple), Field(min_length=1)]
     quiet_hours: bool = False
     around_the_clock: Annotated[tuple[AlertKind, ...], BeforeValidator(_as_tuple)] = ()
+    digest: Annotated[float, BeforeValidator(_duration_seconds), Field(gt=0)] | None = None  # warnings batched
 
 
 class TeamSpec(_Frozen):
@@ -154,6 +157,7 @@ class Route:
     sink: str
     role: str = ""  # the recipient entry of the routing section
     delay_seconds: float = 0.0
+    digest_seconds: float = 0.0  # > 0: a warning waits for the recipient's next digest
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +186,9 @@ class Router:
 
     def plan(self, alert: Alert, now: datetime) -> RoutePlan:
         if alert.is_resolved:
-            return self._plan_resolved(alert)
+            return self._plan_following(alert, alert.resolves)
+        if alert.action is not None:
+            return self._plan_following(alert, (alert.action.regarding,))
         rule = self._rule_for(alert.kind, alert.severity, alert)
         routes: list[Route] = []
         skipped: list[Skipped] = []
@@ -201,12 +207,15 @@ class Router:
                 if reason is not None or recipient is None:
                     skipped.append(Skipped(notify.recipient, sink, reason or "no_recipient"))
                 else:
-                    routes.append(Route(recipient, sink, notify.recipient, notify.after))
+                    digest = spec.digest if spec.digest and alert.kind is AlertKind.SLA_WARNING else 0.0
+                    routes.append(Route(recipient, sink, notify.recipient, notify.after, digest))
         return RoutePlan(tuple(routes), tuple(skipped))
 
-    def _plan_resolved(self, alert: Alert) -> RoutePlan:
+    def _plan_following(self, alert: Alert, kinds: tuple[AlertKind, ...]) -> RoutePlan:
+        """Every recipient that ``kinds`` route to, at any hour: a resolved update or an on-call action
+        (delivery narrows that to those who were actually notified)."""
         seen: dict[tuple[str, str], Route] = {}
-        for kind in alert.resolves:
+        for kind in kinds:
             rule = self._rule_for(kind, SEVERITY_OF[kind], alert)
             if rule is None:
                 continue

@@ -14,6 +14,8 @@ class AlertSettings(BaseModel):
     webhook_url: SecretStr | None = None
     webhook_secret: SecretStr | None = None  # HMAC-SHA256 key signing the generic webhook
     log_sink: bool = True
+    log_group_seconds: float = Field(default=0.0, ge=0, le=5)  # >0: one log line per alert level, recipients grouped
+    log_quiet_levels: frozenset[str] = frozenset()  # levels the log sink does not print (e.g. warning)
     link_template: str = "https://helpdesk.example/conversations/{conversation_id}"
     http_timeout_seconds: float = Field(default=10.0, gt=0)
     alertmanager_ttl_seconds: float = Field(default=86_400.0, gt=0)  # endsAt of a firing alert

@@ -16,9 +16,16 @@ from datetime import datetime
 import httpx
 from pydantic import SecretStr
 
+from alerts.model import AlertKind
 from alerts.sinks import IDEMPOTENCY_HEADER, Notification, post, utc_now
 
 SIGNATURE_HEADER = "X-Supportwatch-Signature"
+_SLACK_ICONS = {
+    AlertKind.RESOLVED: ":white_check_mark:",
+    AlertKind.ACKNOWLEDGED: ":eyes:",
+    AlertKind.SNOOZED: ":zzz:",
+    AlertKind.UNACKNOWLEDGED: ":leftwards_arrow_with_hook:",
+}
 
 
 def sign(secret: SecretStr, body: bytes, timestamp: int) -> str:
@@ -80,7 +87,7 @@ class SlackSink:
 
     async def send(self, notification: Notification) -> None:
         alert = notification.alert
-        icon = ":white_check_mark:" if alert.is_resolved else ":rotating_light:"
+        icon = _SLACK_ICONS.get(alert.kind, ":rotating_light:")
         text = f"{icon} *{alert.kind.value}* ({notification.recipient}) {alert.summary}"
         if alert.link:
             text += f" <{alert.link}|open>"

@@ -28,7 +28,7 @@ def build_sinks(
     if settings.webhook_url is not None:
         sinks["webhook"] = WebhookSink(http, settings.webhook_url, settings.webhook_secret, now)
     if settings.log_sink:
-        sinks["log"] = LogSink(out, now)
+        sinks["log"] = LogSink(out, now, settings.log_group_seconds, settings.log_quiet_levels)
     return sinks
 
 

@@ -38,6 +38,9 @@ TEAM = 'team=~"$team"'
 WAITING = 'state=~"waiting_first_reply|waiting_reply"'
 RATE = "$__rate_interval"
 RANGE = "$__range"
+# Where supervisors open the worklist page: a worker's web port as their browser reaches it
+# (docker-compose publishes worker-1's on localhost:9464).
+WORKLIST_URL = "http://localhost:9464/worklist.html"
 COMPLIANCE: list[tuple[str, float | None]] = [("red", None), ("orange", 0.8), ("green", 0.9)]
 FEW: list[tuple[str, float | None]] = [("green", None), ("orange", 1), ("red", 20)]
 
@@ -90,6 +93,10 @@ def sla_overview() -> Json:
     waiting = sel("supportwatch_open_conversations", WAITING, CH, TEAM)
     oldest = sel("supportwatch_oldest_unanswered_timestamp_seconds", CH)
     panels = [
+        text("Who is about to breach",
+             f"The live worklist, conversation by conversation, sorted by time left: [{WORKLIST_URL}]({WORKLIST_URL}) "
+             "(any worker merges every worker's list; the CLI: `supportwatch worklist`). Acknowledge or snooze "
+             "with `supportwatch ack ALERT_ID` / `supportwatch snooze ALERT_ID --for 15m`.", height=3),
         row("Now"),
         panel("stat", "First-reply compliance, last hour",
             [target(sel("channel_clock:supportwatch_sla_compliance:ratio_rate1h", 'clock="first_reply"', CH),
@@ -143,7 +150,9 @@ def sla_overview() -> Json:
     ]
     return dashboard("supportwatch-sla", "Support SLA overview",
                      "Supervisor view: SLA compliance, waiting customers, breaches.", panels,
-                     [CHANNEL_VARIABLE, TEAM_VARIABLE])
+                     [CHANNEL_VARIABLE, TEAM_VARIABLE],
+                     links=[{"type": "link", "title": "Worklist: who is about to breach", "url": WORKLIST_URL,
+                             "targetBlank": True, "icon": "external link"}])
 
 
 def sentiment() -> Json:

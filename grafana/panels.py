@@ -160,7 +160,8 @@ CHANNEL_VARIABLE = query_variable("channel", "Channel", "supportwatch_events_tot
 TEAM_VARIABLE = query_variable("team", "Team", "supportwatch_open_conversations")
 
 
-def dashboard(uid: str, title: str, description: str, panels: list[Json], variables: list[Json]) -> Json:
+def dashboard(uid: str, title: str, description: str, panels: list[Json], variables: list[Json],
+              links: Sequence[Json] = ()) -> Json:
     return {
         "uid": uid,
         "title": title,
@@ -176,7 +177,8 @@ def dashboard(uid: str, title: str, description: str, panels: list[Json], variab
         "timepicker": {},
         "annotations": {"list": []},
         "links": [
-            {"type": "dashboards", "tags": ["supportwatch"], "asDropdown": True, "title": "supportwatch"}
+            {"type": "dashboards", "tags": ["supportwatch"], "asDropdown": True, "title": "supportwatch"},
+            *links,
         ],
         "templating": {"list": variables},
         "panels": layout(panels),

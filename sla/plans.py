@@ -7,7 +7,7 @@ name, clock) and finds the plan a run counts under, or the one a conversation wo
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from sla.calendar import add_counted, counted_between
 from sla.policy import CLOCKS, ClockPolicy, Policy, PolicySet
@@ -74,3 +74,27 @@ class Plans:
         plan = self._by_name[policy.name][index]
         assert plan is not None  # noqa: S101 - match only returns policies that set the clock
         return plan
+
+    def next_deadline(self, core: Core) -> Deadline | None:
+        """The running clock whose target falls due first (already passed included), or None when no
+        clock runs: what the on-call worklist sorts by."""
+        best: Deadline | None = None
+        for index, run in enumerate(core.runs()):
+            if run is None or not run.running:
+                continue
+            plan = self.of(core, index, run)
+            target = plan.due(run, plan.clock.target)
+            if best is None or target < best.target_ts:
+                best = Deadline(CLOCKS[index].value, run.cycle, target, plan.due(run, plan.clock.critical),
+                                plan.clock.target)
+        return best
+
+
+class Deadline(NamedTuple):
+    """A running clock's next promise: its target and critical times (epoch seconds)."""
+
+    clock: str
+    cycle: int
+    target_ts: float
+    critical_ts: float
+    target_seconds: float

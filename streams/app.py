@@ -14,6 +14,7 @@ from faust.sensors.prometheus import setup_prometheus_sensors
 from faust.types import TP
 
 from alerts import AlertDelivery, Router, build_sinks, connect_redis, http_client
+from streams.api import OnCallApi
 from streams.conversations import ConversationStage, RawMessage, Topics
 from streams.deliver import DeliverStage
 from streams.group import keep_member_id_on_stale_commit
@@ -164,6 +165,7 @@ class Pipeline:
             record = decode(stored)[1]
             return web.json(self.runtime.tracker.describe(record, self.runtime.now()))
 
+        self.api = OnCallApi(app, s, self.open_conversations, alerts, self.runtime.now)
         setup_prometheus_sensors(app, registry=self.runtime.registry, name_prefix="supportwatch_faust")
 
     async def _on_recover(self) -> None:

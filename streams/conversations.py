@@ -247,7 +247,7 @@ class ConversationStage:
             self._index(partition).discard(key)
             return
         self._table.put(partition, key, encode(partition, record))
-        self._open.put(key, open_entry(record))
+        self._open.put(key, open_entry(record, self._tracker.deadline(record)))
         self._index(partition).set(key, self._tracker.next_due_ts(record))
 
     def _restore(self, key: str, stored: bytes | None) -> None:
@@ -323,7 +323,7 @@ class ConversationStage:
             if partition not in partitions:
                 continue
             self._deadlines[partition].set(key, self._tracker.next_due_ts(record))
-            self._open.put(key, open_entry(record))
+            self._open.put(key, open_entry(record, self._tracker.deadline(record)))
             count += 1
         return count
 

@@ -27,6 +27,8 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--speedup", type=float, default=60.0, help="simulated seconds per wall second")
     demo.add_argument("--rate", type=float, default=None, help="new conversations per simulated minute")
     demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--quiet-levels", default="", metavar="LEVELS",
+                      help="comma-separated alert levels not to print, e.g. warning or warning,resolved")
 
     sub.add_parser("worker", help="the faust worker alone (settings from SUPPORTWATCH_* variables)")
 
@@ -48,6 +50,24 @@ def _parser() -> argparse.ArgumentParser:
     inspect = sub.add_parser("inspect", help="a conversation's clocks and mood, from a running worker")
     inspect.add_argument("conversation_id")
     inspect.add_argument("--url", default=None, help="worker base URL (default: from settings)")
+
+    for verb, text in (("ack", "acknowledge an alert: stops its re-escalation (a higher level still pages)"),
+                       ("snooze", "hold back a conversation's notifications at the alert's level for a while"),
+                       ("unack", "undo an acknowledgement (and a snooze)")):
+        action = sub.add_parser(verb, help=text)
+        action.add_argument("alert_id")
+        action.add_argument("--by", default=None, help="who (default: your user name)")
+        action.add_argument("--note", default=None)
+        if verb == "snooze":
+            action.add_argument("--for", dest="duration", required=True, help="how long: 90s, 15m, 2h")
+        action.add_argument("--url", default=None, help="worker base URL (default: from settings)")
+
+    worklist = sub.add_parser("worklist", help="open conversations about to breach, from every worker")
+    worklist.add_argument("--horizon", default="1h", help="due within (default 1h)")
+    worklist.add_argument("--channel", default=None)
+    worklist.add_argument("--team", default=None)
+    worklist.add_argument("--json", action="store_true")
+    worklist.add_argument("--url", default=None, help="worker base URL (default: from settings)")
 
     classify = sub.add_parser("classify", help="one text per line in, one JSON sentiment per line out")
     classify.add_argument("--input", type=Path, default=None)
@@ -77,7 +97,9 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "demo":
         from supportwatch.demo import run_demo
 
-        return run_demo(settings, duration=args.duration, speedup=args.speedup, rate=args.rate, seed=args.seed)
+        quiet = frozenset(level.strip() for level in args.quiet_levels.split(",") if level.strip())
+        return run_demo(settings, duration=args.duration, speedup=args.speedup, rate=args.rate, seed=args.seed,
+                        quiet_levels=quiet)
     if args.command == "worker":
         from supportwatch.worker import run_worker
 
@@ -93,6 +115,16 @@ def _run(args: argparse.Namespace) -> int:
                           alerts=args.alerts, sentiment=not args.no_sentiment, workers=args.workers)
     if args.command == "inspect":
         return _inspect(settings, args.conversation_id, args.url)
+    if args.command in ("ack", "snooze", "unack"):
+        from supportwatch.oncall import run_action
+
+        return run_action(settings, args.command, args.alert_id, by=args.by, note=args.note,
+                          duration=getattr(args, "duration", None), url=args.url)
+    if args.command == "worklist":
+        from supportwatch.oncall import run_worklist
+
+        return run_worklist(settings, url=args.url, horizon=args.horizon, channel=args.channel, team=args.team,
+                            as_json=args.json)
     if args.command == "check-config":
         from supportwatch.config import load_config
 

@@ -30,7 +30,11 @@ def _simulator(speedup: float, rate: float | None, seed: int, clock: ScaledClock
     return Simulator(SimulatorConfig.demo(seed, **overrides), start=clock.origin)
 
 
-def run_demo(settings: Settings, *, duration: float | None, speedup: float, rate: float | None, seed: int) -> int:
+DEMO_LOG_GROUP_SECONDS = 0.2  # one console line per alert level, its recipients grouped
+
+
+def run_demo(settings: Settings, *, duration: float | None, speedup: float, rate: float | None, seed: int,
+             quiet_levels: frozenset[str] = frozenset()) -> int:
     with (
         tempfile.TemporaryDirectory(prefix="supportwatch-demo-") as tmp,
         EmbeddedBroker(Path(tmp) / "broker") as broker,
@@ -39,14 +43,19 @@ def run_demo(settings: Settings, *, duration: float | None, speedup: float, rate
         settings = settings.model_copy(update={
             "broker_url": broker.url,
             "data_dir": Path(tmp) / "worker",
-            "alerts": settings.alerts.model_copy(update={"redis_url": redis_url, "log_sink": True}),
+            "alerts": settings.alerts.model_copy(update={
+                "redis_url": redis_url, "log_sink": True,
+                "log_group_seconds": settings.alerts.log_group_seconds or DEMO_LOG_GROUP_SECONDS,
+                "log_quiet_levels": quiet_levels | settings.alerts.log_quiet_levels,
+            }),
         })
         clock = ScaledClock(wall_clock(), speedup)
         simulator = _simulator(speedup, rate, seed, clock)
-        port = settings.metrics_port
-        print(f"supportwatch demo: broker {broker.bootstrap}, Redis {redis_url}, "
-              f"metrics http://{settings.metrics_host}:{port}/metrics, "
-              f"simulated time x{speedup:g}; Ctrl-C to stop", file=sys.stderr, flush=True)
+        web = f"http://{settings.metrics_host}:{settings.metrics_port}"
+        api = "on" if settings.api_token is not None else "off (set SUPPORTWATCH_API_TOKEN)"
+        print(f"supportwatch demo: broker {broker.bootstrap}, Redis {redis_url}, metrics {web}/metrics, "
+              f"worklist {web}/worklist.html, ack API {api}, simulated time x{speedup:g}; Ctrl-C to stop",
+              file=sys.stderr, flush=True)
 
         async def simulate() -> None:
             await produce(broker.bootstrap, settings.topics.events, simulator, duration=duration, now=wall_clock)

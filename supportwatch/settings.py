@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from alerts.settings import AlertSettings
@@ -42,6 +42,9 @@ class Settings(BaseSettings):
     advertised_host: str | None = Field(
         default=None, description="host other workers reach this one at (conversation lookups); default metrics_host"
     )
+    api_token: SecretStr | None = Field(
+        default=None, description="bearer token of the on-call API (ack, snooze); unset: the API answers 401"
+    )
     data_dir: Path = Path(".supportwatch")
     limits: EventLimits = EventLimits()
     lateness_seconds: float = Field(default=60.0, ge=0)
@@ -62,6 +65,11 @@ class Settings(BaseSettings):
     sentiment_batch_within_seconds: float = Field(default=0.05, gt=0)
     model: ModelSettings = ModelSettings()
     alerts: AlertSettings = AlertSettings()
+
+    @field_validator("api_token", mode="before")
+    @classmethod
+    def _empty_token_is_none(cls, value: object) -> object:
+        return None if value in ("", None) else value
 
     @property
     def bootstrap_servers(self) -> str:

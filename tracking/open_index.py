@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
+from sla.plans import Deadline
 from tracking.record import ConversationRecord
 
 
@@ -28,6 +30,10 @@ class OpenEntry:
     state: OpenState
     waiting_since: float | None  # epoch seconds of the unanswered customer message
     clocks: frozenset[str]
+    priority: str = "normal"
+    agent_id: str | None = None
+    mood: float | None = None  # the customer's smoothed mood, -1..1
+    deadline: Deadline | None = None  # the running clock due first: what the worklist sorts by
 
 
 class OpenConversations:
@@ -62,6 +68,9 @@ class OpenConversations:
         self._clocks.clear()
         self._waiting.clear()
 
+    def items(self) -> Iterator[tuple[str, OpenEntry]]:
+        return iter(self._entries.items())
+
     def count(self, channel: str, state: OpenState) -> int:
         return sum(n for (c, _, s), n in self._states.items() if c == channel and s == state)
 
@@ -88,8 +97,9 @@ _CLOCK_NAMES = ("first_reply", "next_reply", "resolution")
 _DONE = ("solved", "closed")
 
 
-def open_entry(record: ConversationRecord) -> OpenEntry | None:
-    """The conversation's live figures, or None when it is no longer open."""
+def open_entry(record: ConversationRecord, deadline: Deadline | None = None) -> OpenEntry | None:
+    """The conversation's live figures, or None when it is no longer open; ``deadline`` is its
+    running clock due first (``Tracker.deadline``)."""
     core = record.sla.core
     runs = core.runs()
     if core.status in _DONE and not any(run is not None and run.active for run in runs):
@@ -104,4 +114,5 @@ def open_entry(record: ConversationRecord) -> OpenEntry | None:
         state, since = OpenState.ANSWERED, None
     if not clocks and any(run is not None and run.active for run in runs):
         state = OpenState.PAUSED
-    return OpenEntry(core.channel, core.team or "", state, since, clocks)
+    mood = record.mood.mood if record.mood is not None else None
+    return OpenEntry(core.channel, core.team or "", state, since, clocks, core.priority, core.agent_id, mood, deadline)

@@ -15,6 +15,7 @@ from models.protocol import Sentiment
 from mood import MoodTracker
 from mood.signals import DetractorSignal
 from sla import SlaEngine, SlaStep
+from sla.plans import Deadline
 from sla.signals import ClockOutcome, SlaSignal
 from tracking.record import ConversationRecord
 
@@ -96,6 +97,10 @@ class Tracker:
     def next_due_ts(self, record: ConversationRecord) -> float | None:
         """When the conversation's next SLA level falls due, in epoch seconds."""
         return self._engine.next_due_ts(record.sla)
+
+    def deadline(self, record: ConversationRecord) -> Deadline | None:
+        """The conversation's running clock due first (its target may have passed): the worklist's key."""
+        return self._engine.plans.next_deadline(record.sla.core)
 
     def describe(self, record: ConversationRecord, now: datetime) -> dict[str, Any]:
         """All clocks with their due times, and the customer's mood: what ``inspect`` shows."""

@@ -95,7 +95,7 @@ async def test_warning_breach_resolved_each_notify_exactly_once(harness: Harness
     aid = warning.id
     assert sorted(receiver.keys()) == sorted(
         [
-            f"{aid}/warning:80%/agent:agent-7",
+            f"{aid}/warning/agent:agent-7",
             f"{aid}/breach/agent:agent-7",
             f"{aid}/breach/lead:billing-lead",
             f"{aid}/resolved/agent:agent-7",

@@ -33,7 +33,7 @@ REDIS_SERVER = shutil.which("redis-server")
 
 
 def expected_keys(count: int) -> set[str]:
-    return {f"{Alert.from_json(alert_for(i)).id}/warning:80%/desk" for i in range(count)}
+    return {f"{Alert.from_json(alert_for(i)).id}/warning/desk" for i in range(count)}
 
 
 def settings_for(prefix: str, receiver: Receiver) -> AlertSettings:
