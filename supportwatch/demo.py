@@ -9,11 +9,16 @@ so SLA deadlines of every channel come due within a minute. Alerts print one lin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
 import tempfile
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+
+import redis
 
 from supportwatch.broker import EmbeddedBroker
 from supportwatch.clock import ScaledClock, wall_clock
@@ -33,18 +38,37 @@ def _simulator(speedup: float, rate: float | None, seed: int, clock: ScaledClock
 DEMO_LOG_GROUP_SECONDS = 0.2  # one console line per alert level, its recipients grouped
 
 
+@contextlib.contextmanager
+def _own_prefix(redis_url: str, password: str | None) -> Iterator[str]:
+    """A Redis key prefix of this demo run, deleted at the end: the simulator is seeded, so a second
+    run raises the same alert ids, and a shared prefix would deduplicate them against the first run."""
+    prefix = f"supportwatch:demo:{uuid.uuid4().hex[:12]}:"
+    try:
+        yield prefix
+    finally:
+        client = redis.Redis.from_url(redis_url, password=password, socket_timeout=5)
+        with contextlib.suppress(redis.RedisError, OSError):
+            keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+            for start in range(0, len(keys), 1000):
+                client.delete(*keys[start:start + 1000])
+        client.close()
+
+
 def run_demo(settings: Settings, *, duration: float | None, speedup: float, rate: float | None, seed: int,
              quiet_levels: frozenset[str] = frozenset()) -> int:
+    secret = settings.alerts.redis_password
+    password = secret.get_secret_value() if secret is not None else None
     with (
         tempfile.TemporaryDirectory(prefix="supportwatch-demo-") as tmp,
         EmbeddedBroker(Path(tmp) / "broker") as broker,
         ensure_redis(settings.alerts.redis_url) as redis_url,
+        _own_prefix(redis_url, password) as prefix,
     ):
         settings = settings.model_copy(update={
             "broker_url": broker.url,
             "data_dir": Path(tmp) / "worker",
             "alerts": settings.alerts.model_copy(update={
-                "redis_url": redis_url, "log_sink": True,
+                "redis_url": redis_url, "redis_prefix": prefix, "log_sink": True,
                 "log_group_seconds": settings.alerts.log_group_seconds or DEMO_LOG_GROUP_SECONDS,
                 "log_quiet_levels": quiet_levels | settings.alerts.log_quiet_levels,
             }),
