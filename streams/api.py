@@ -32,6 +32,7 @@ from tracking.worklist import Filters, local_items, merge, with_states
 
 log = logging.getLogger(__name__)
 PEER_TIMEOUT_SECONDS = 2.0
+VERBS = ("ack", "snooze", "unack")
 _DURATION: TypeAdapter[float] = TypeAdapter(Seconds)
 
 
@@ -159,20 +160,12 @@ class OnCallApi:
     def _register(self) -> None:
         api = self
 
-        @self._app.page("/alerts/{alert_id}/ack")
-        class Acknowledge(View):
-            async def post(self, request: Request, alert_id: str) -> Response:
-                return await api.act(self, request, alert_id, "ack")
-
-        @self._app.page("/alerts/{alert_id}/snooze")
-        class Snooze(View):
-            async def post(self, request: Request, alert_id: str) -> Response:
-                return await api.act(self, request, alert_id, "snooze")
-
-        @self._app.page("/alerts/{alert_id}/unack")
-        class Unacknowledge(View):
-            async def post(self, request: Request, alert_id: str) -> Response:
-                return await api.act(self, request, alert_id, "unack")
+        @self._app.page("/alerts/{alert_id}/{verb}")
+        class Act(View):
+            async def post(self, request: Request, alert_id: str, verb: str) -> Response:
+                if verb not in VERBS:
+                    return self.json({"error": f"no action {verb!r}: one of {', '.join(VERBS)}"}, status=404)
+                return await api.act(self, request, alert_id, verb)
 
         @self._app.page("/alerts/{alert_id}")
         class ShowAlert(View):

@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from supportwatch.cli import main
 from supportwatch.clock import wall_clock
 from supportwatch.simulator import Simulator, SimulatorConfig
 from supportwatch.simulator import produce as simulate
@@ -61,7 +62,7 @@ def _worklist(worker: LiveWorker, **params: str) -> dict[str, Any]:
 
 
 async def test_ack_is_authenticated_recorded_and_survives_a_restart(
-    worker_config: WorkerConfig, tmp_path: Path
+    worker_config: WorkerConfig, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     config = _config(worker_config, tmp_path, "worker")
     log = tmp_path / "worker.log"
@@ -84,13 +85,19 @@ async def test_ack_is_authenticated_recorded_and_survives_a_restart(
         assert TOKEN not in log.read_text(encoding="utf-8")
         unknown = httpx.post(f"{worker.url}/alerts/nope/ack", json={}, headers=AUTH, timeout=10)
         assert unknown.status_code == 404
-        acked = httpx.post(url, json={"by": "dana", "note": "calling back"}, headers=AUTH, timeout=10)
-        assert acked.status_code == 200, acked.text
-        assert acked.json()["event"]["kind"] == "acknowledged"
+        bogus = httpx.post(f"{worker.url}/alerts/{alert_id}/archive", json={}, headers=AUTH, timeout=10)
+        assert bogus.status_code == 404
+        capsys.readouterr()
+        monkeypatch.setenv("SUPPORTWATCH_API_TOKEN", TOKEN)
+        assert main(["ack", alert_id, "--by", "dana", "--note", "calling back", "--url", worker.url]) == 0
+        assert capsys.readouterr().out.startswith("Acknowledged by dana (calling back): ")
 
         worker.wait_for(lambda w: ("acknowledged(sla_warning)", "acknowledged", "ack-1", AGENT) in _lines(log), 30,
                         "the acknowledgement shown to the agent")
         assert _worklist(worker)["items"][0]["ack"]["acknowledged_by"] == "dana"
+        assert main(["worklist", "--url", worker.url]) == 0
+        printed = capsys.readouterr().out
+        assert "1 conversations due within 1h" in printed and "ack-1" in printed and "ack dana" in printed
         # The breach is a higher level than the acknowledged warning: it still pages.
         worker.wait_for(lambda w: ("sla_breach", "breach", "ack-1", AGENT) in _lines(log), 60, "the breach")
 
