@@ -64,6 +64,7 @@ class Pipeline:
             broker_session_timeout=s.group_session_timeout_seconds,
             broker_rebalance_timeout=s.group_session_timeout_seconds,
             broker_heartbeat_interval=min(3.0, s.group_session_timeout_seconds / 3),
+            table_standby_replicas=s.table_standby_replicas,
         )
         names = s.topics
         self.topics = {

@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     # broker_rebalance_timeout). Shorter: a crashed worker's conversations fire sooner elsewhere;
     # too short: a worker stalled by a long batch is evicted.
     group_session_timeout_seconds: float = Field(default=60.0, ge=6, le=90)
+    # Workers that keep a warm copy of another worker's conversation table partitions. 0 by default:
+    # with the memory store a taken-over partition is read from the changelog's start either way,
+    # and faust's standby-to-active switch left the recovery of those partitions waiting forever in
+    # 1 of 8 scale-out runs on the embedded broker (tests/integration/test_scale_out.py).
+    table_standby_replicas: int = Field(default=0, ge=0, le=3)
     producer_linger_ms: int = Field(default=5, ge=0, description="how long the producer waits to fill a batch")
     # Events per classify call: the classifier sorts them by length into model.batch_size batches,
     # so a large take pads little (256: ~1.5x the messages/s of 32, BENCHMARKS.md "Sentiment").
