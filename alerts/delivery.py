@@ -24,7 +24,7 @@ import redis.asyncio as aioredis
 from redis import exceptions as redis_errors
 
 from alerts.digest import digest_alert
-from alerts.exceptions import RedisUnavailable, SinkError
+from alerts.exceptions import REDIS_DOWN, RedisUnavailable, SinkError
 from alerts.metrics import AlertMetrics
 from alerts.model import Alert, AlertKind, severity_rank
 from alerts.outbox import PROMOTE_LUA, SUBMIT_LUA, TAKE_DIGESTS_LUA, Entry, snooze_scope
@@ -34,7 +34,6 @@ from alerts.sinks import Sink
 
 log = logging.getLogger(__name__)
 HELD = frozenset({"acknowledged", "snoozed", "digested"})  # outcomes of a notification held back
-_REDIS_DOWN = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)
 
 
 def _stream_rows(reply: Any) -> list[tuple[Any, Any]]:
@@ -221,7 +220,7 @@ class AlertDelivery:
     async def _call(self, make: Callable[[], Awaitable[Any]]) -> Any:
         try:
             return await make()
-        except _REDIS_DOWN as exc:
+        except REDIS_DOWN as exc:
             self._group_ready = False
             raise RedisUnavailable(f"redis unavailable: {type(exc).__name__}") from None
 

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from redis import exceptions as redis_errors
+
+# What a Redis call raises when the server cannot be reached: callers turn it into RedisUnavailable.
+REDIS_DOWN = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)
+
 
 class AlertsError(Exception):
     """Base of every error the alerts package raises on purpose."""

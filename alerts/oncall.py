@@ -2,9 +2,9 @@
 
 State lives in Redis beside the outbox, so every worker sees an action at once and it survives
 restarts: ``ack:<id>`` holds the severity rank an acknowledgement covers (the alert's rank when it
-was acknowledged: a later, higher level still pages) and ``ackby:<id>`` who did it; ``snooze:<scope>``
-the rank a snooze holds back for the conversation, until when (by the injected clock, as delivery
-judges it) and who did it; the ``actions`` stream every action in order. The delivery scripts
+was acknowledged: a later, higher level still pages) and who did it; ``snooze:<scope>`` the rank a
+snooze holds back for the conversation, until when (by the injected clock, as delivery judges it)
+and who did it; the ``actions`` stream every action in order. The delivery scripts
 (alerts/outbox.py) read ``ack:`` and ``snooze:``.
 
 Each action returns the event to publish on the alerts topic: an :class:`~alerts.model.Alert` of kind
@@ -21,14 +21,12 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
-from redis import exceptions as redis_errors
 
-from alerts.exceptions import RedisUnavailable, UnknownAlert
+from alerts.exceptions import REDIS_DOWN, RedisUnavailable, UnknownAlert
 from alerts.model import Action, Alert, AlertKind, Severity, severity_rank
 from alerts.outbox import snooze_scope
 from alerts.settings import AlertSettings
 
-_REDIS_DOWN = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)
 T = TypeVar("T")
 ACTIONS_KEPT = 10_000  # entries of the actions stream (approximate trim)
 
@@ -63,10 +61,8 @@ class OnCall:
     async def acknowledge(self, alert_id: str, by: str, note: str | None = None) -> Alert:
         alert = await self.alert(alert_id)
         event = self._event(alert, AlertKind.ACKNOWLEDGED, by, note)
-        record = _record(event)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._prefix + "ack:" + alert.id, severity_rank(alert.severity), ex=self._ttl)
-            pipe.set(self._prefix + "ackby:" + alert.id, record, ex=self._ttl)
+            pipe.set(self._prefix + "ack:" + alert.id, _held(event, alert), ex=self._ttl)
             self._log(pipe, event)
             await self._call(pipe.execute())
         return event
@@ -78,12 +74,10 @@ class OnCall:
         alert = await self.alert(alert_id)
         until = self._now() + timedelta(seconds=seconds)
         event = self._event(alert, AlertKind.SNOOZED, by, note, until)
-        scope = snooze_scope(alert)
-        held = json.loads(_record(event)) | {"v": severity_rank(alert.severity), "u": until.timestamp()}
         # The key outlives the snooze by a minute of wall time: expiry is judged against `until`.
         ms = round((seconds + 60) * 1000)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.set(self._prefix + "snooze:" + scope, json.dumps(held, separators=(",", ":")), px=ms)
+            pipe.set(self._prefix + "snooze:" + snooze_scope(alert), _held(event, alert), px=ms)
             self._log(pipe, event)
             await self._call(pipe.execute())
         return event
@@ -94,8 +88,7 @@ class OnCall:
         event = self._event(alert, AlertKind.UNACKNOWLEDGED, by, note)
         scope = snooze_scope(alert)
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.delete(self._prefix + "ack:" + alert.id, self._prefix + "ackby:" + alert.id,
-                        self._prefix + "snooze:" + scope)
+            pipe.delete(self._prefix + "ack:" + alert.id, self._prefix + "snooze:" + scope)
             self._log(pipe, event)
             await self._call(pipe.execute())
         return event
@@ -105,7 +98,7 @@ class OnCall:
         pairs = list(alerts)
         if not pairs:
             return {}
-        keys = [self._prefix + "ackby:" + alert_id for alert_id, _ in pairs]
+        keys = [self._prefix + "ack:" + alert_id for alert_id, _ in pairs]
         keys += [self._prefix + "snooze:" + scope for _, scope in pairs]
         values = await self._call(self._redis.mget(keys))
         now = self._now().timestamp()
@@ -146,7 +139,7 @@ class OnCall:
     async def _call(self, awaitable: Awaitable[T]) -> T:
         try:
             return await awaitable
-        except _REDIS_DOWN as exc:
+        except REDIS_DOWN as exc:
             raise RedisUnavailable(f"redis unavailable: {type(exc).__name__}") from None
 
 
@@ -156,8 +149,11 @@ def _action(event: Alert) -> Action:
     return event.action
 
 
-def _record(event: Alert) -> str:
+def _held(event: Alert, alert: Alert) -> str:
+    """The ack or snooze key's value: the severity rank held back (``v``), the snooze's end in unix
+    seconds (``u``), and who, when, why."""
     action = _action(event)
-    return json.dumps({"by": action.by, "at": action.at.isoformat(),
-                       "until": action.until.isoformat() if action.until else None,
-                       "note": action.note}, separators=(",", ":"))
+    held = {"v": severity_rank(alert.severity), "by": action.by, "at": action.at.isoformat(), "note": action.note}
+    if action.until is not None:
+        held |= {"u": action.until.timestamp(), "until": action.until.isoformat()}
+    return json.dumps(held, separators=(",", ":"))

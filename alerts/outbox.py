@@ -7,7 +7,7 @@ Keys under the configured prefix:
 ``alert:<id>`` (the latest firing alert of that id: what the on-call API acts on),
 ``digest:<recipient>|<sink>`` (warnings waiting for that recipient's digest), ``digests`` (sorted set:
 when each waiting digest is due), ``digesting:<member>`` / ``digesting`` (a digest being queued),
-``ack:<id>`` (acknowledged: the severity rank it covers), ``snooze:<scope>`` (a conversation's
+``ack:<id>`` (acknowledged: the severity rank it covers, who, when), ``snooze:<scope>`` (a conversation's
 notifications held up to a severity rank until a time), ``actions`` (stream: who did what),
 ``outbox`` (stream with a consumer group: notifications to deliver), ``retry`` (sorted set by due time:
 retries waiting for their backoff and delayed escalations), ``dead`` (stream: permanent failures).
@@ -22,9 +22,14 @@ from typing import Any
 from alerts.model import Alert, severity_rank
 from alerts.sinks import Notification
 
-# Does ``snooze:<scope>`` ({"v": rank, "u": until, ...}) hold back severity rank ``rank`` at unix time
-# ``now``? The expiry is judged by the caller's clock; the key's own TTL only cleans up.
-_SNOOZED_LUA = """
+# Does ``ack:<id>`` ({"v": rank, ...}) hold back severity rank ``rank``? Does ``snooze:<scope>``
+# ({"v": rank, "u": until, ...}) at unix time ``now``? A snooze's end is judged by the caller's clock;
+# the key's own TTL only cleans up.
+_HELD_LUA = """
+local function acked(p, id, rank)
+  local raw = redis.call('GET', p .. 'ack:' .. id)
+  return raw ~= false and cjson.decode(raw).v >= rank
+end
 local function snoozed(p, scope, rank, now)
   local raw = redis.call('GET', p .. 'snooze:' .. scope)
   if not raw then return false end
@@ -38,14 +43,14 @@ end
 # none). A firing alert is suppressed for every route while its id is acknowledged at its rank or
 # above, or its scope (the conversation) is snoozed so; a resolved update or an action goes only to
 # the routes that were sent the alert.
-SUBMIT_LUA = _SNOOZED_LUA + """
+SUBMIT_LUA = _HELD_LUA + """
 local p, ttl, id, mode = ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
 local rank, now = tonumber(ARGV[7]), tonumber(ARGV[8])
 local sent = p .. 'sent:' .. id
 local held = nil
 if mode == '0' then
   redis.call('SET', p .. 'alert:' .. id, ARGV[5], 'EX', ttl)
-  if tonumber(redis.call('GET', p .. 'ack:' .. id) or '-1') >= rank then
+  if acked(p, id, rank) then
     held = 'acknowledged'
   elseif snoozed(p, ARGV[6], rank, now) then
     held = 'snoozed'
@@ -89,7 +94,7 @@ return out
 # ARGV: prefix, now (unix seconds), limit, ttl. Moves due entries of the retry set into the outbox; a
 # delayed escalation whose alert was resolved, acknowledged or snoozed meanwhile is dropped, and
 # returned after the reason.
-PROMOTE_LUA = _SNOOZED_LUA + """
+PROMOTE_LUA = _HELD_LUA + """
 local p, ttl, now = ARGV[1], tonumber(ARGV[4]), tonumber(ARGV[2])
 local due = redis.call('ZRANGEBYSCORE', p .. 'retry', '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
 local dropped = {}
@@ -100,7 +105,7 @@ for _, m in ipairs(due) do
     local reason = nil
     if redis.call('EXISTS', p .. 'resolved:' .. e.id) == 1 then
       reason = 'suppressed'
-    elseif tonumber(redis.call('GET', p .. 'ack:' .. e.id) or '-1') >= (e.v or 0) then
+    elseif acked(p, e.id, e.v or 0) then
       reason = 'acknowledged'
     elseif snoozed(p, e.sc or e.id, e.v or 0, now) then
       reason = 'snoozed'

@@ -41,6 +41,11 @@ def _seconds(value: str) -> float:
     return _DURATION.validate_python(value)
 
 
+def _unauthorized(view: View) -> Response:
+    return view.json({"error": "missing or wrong bearer token"}, status=401,
+                     headers={"WWW-Authenticate": 'Bearer realm="supportwatch"'})
+
+
 class OnCallApi:
     def __init__(self, app: faust.App, settings: Settings, open_conversations: OpenConversations,
                  alerts_topic: Any, now: Callable[[], datetime]) -> None:
@@ -69,8 +74,7 @@ class OnCallApi:
 
     async def act(self, view: View, request: Request, alert_id: str, verb: str) -> Response:
         if not self.authorized(request):
-            return view.json({"error": "missing or wrong bearer token"}, status=401,
-                             headers={"WWW-Authenticate": 'Bearer realm="supportwatch"'})
+            return _unauthorized(view)
         try:
             body = json.loads(await request.read() or b"{}")
             if not isinstance(body, dict):
@@ -96,7 +100,7 @@ class OnCallApi:
 
     async def show(self, view: View, request: Request, alert_id: str) -> Response:
         if not self.authorized(request):
-            return view.json({"error": "missing or wrong bearer token"}, status=401)
+            return _unauthorized(view)
         try:
             alert = await self.oncall().alert(alert_id)
             history = await self.oncall().history(alert_id)
@@ -119,20 +123,17 @@ class OnCallApi:
         except ValueError as exc:
             return view.json({"error": f"bad request: {exc}"}, status=400)
         items = local_items(self._open, self._now().timestamp(), filters)
-        workers = 1
-        if query.get("scope") != "local":
-            peers = await self._peer_items(request)
-            workers += len(peers)
-            items = merge([items, *peers], filters.limit)
+        if query.get("scope") == "local":  # a peer's share: the asking worker adds the ack states
+            return view.json({"items": items})
+        peers = await self._peer_items(request)
+        items = merge([items, *peers], filters.limit)
         try:
             states = await self.oncall().states((i["alert_id"], i["conversation_id"]) for i in items)
             state_dicts = {alert_id: state.to_dict() for alert_id, state in states.items()}
         except RedisUnavailable:
             state_dicts = {}
-        if query.get("scope") == "local":
-            return view.json({"items": items})
         out = with_states(items, state_dicts, self._settings.alerts.link_template)
-        return view.json({"generated_at": self._now().isoformat(timespec="seconds"), "workers": workers,
+        return view.json({"generated_at": self._now().isoformat(timespec="seconds"), "workers": 1 + len(peers),
                           "horizon_seconds": filters.horizon_seconds, "items": out})
 
     async def _peer_items(self, request: Request) -> list[list[dict[str, Any]]]:

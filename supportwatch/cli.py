@@ -149,7 +149,7 @@ def _run(args: argparse.Namespace) -> int:
 def _inspect(settings: Settings, conversation_id: str, url: str | None) -> int:
     import httpx
 
-    base = url or f"http://{settings.metrics_host}:{settings.metrics_port}"
+    base = url or settings.web_url
     try:
         response = httpx.get(f"{base.rstrip('/')}/conversations/{conversation_id}/", timeout=10, follow_redirects=True)
     except httpx.HTTPError as exc:

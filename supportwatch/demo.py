@@ -75,7 +75,7 @@ def run_demo(settings: Settings, *, duration: float | None, speedup: float, rate
         })
         clock = ScaledClock(wall_clock(), speedup)
         simulator = _simulator(speedup, rate, seed, clock)
-        web = f"http://{settings.metrics_host}:{settings.metrics_port}"
+        web = settings.web_url
         api = "on" if settings.api_token is not None else "off (set SUPPORTWATCH_API_TOKEN)"
         print(f"supportwatch demo: broker {broker.bootstrap}, Redis {redis_url}, metrics {web}/metrics, "
               f"worklist {web}/worklist.html, ack API {api}, simulated time x{speedup:g}; Ctrl-C to stop",

@@ -18,7 +18,7 @@ from supportwatch.settings import Settings
 
 
 def _base(settings: Settings, url: str | None) -> str:
-    return (url or f"http://{settings.metrics_host}:{settings.metrics_port}").rstrip("/")
+    return (url or settings.web_url).rstrip("/")
 
 
 def _request(method: str, url: str, token: str | None, body: dict[str, Any] | None = None,

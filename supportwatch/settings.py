@@ -77,6 +77,11 @@ class Settings(BaseSettings):
         return None if value in ("", None) else value
 
     @property
+    def web_url(self) -> str:
+        """This worker's web server (/metrics, the on-call API, the worklist) as the CLI reaches it."""
+        return f"http://{self.metrics_host}:{self.metrics_port}"
+
+    @property
     def bootstrap_servers(self) -> str:
         """``kafka://h1:p1;h2:p2`` as aiokafka's ``h1:p1,h2:p2``."""
         return ",".join(part.split("://", 1)[-1] for part in self.broker_url.replace(";", ",").split(","))

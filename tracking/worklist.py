@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from alerts.model import stable_id
+from alerts.model import render_link, stable_id
 from tracking.open_index import OpenConversations
 
 NEAR_SHARE = 0.5  # "near": less than half the target left (the default policies warn at 50%)
@@ -82,7 +82,6 @@ def with_states(items: list[dict[str, Any]], states: Mapping[str, Mapping[str, s
     """Each item with its ack state (``{}`` when none) and the helpdesk link."""
     out = []
     for item in items:
-        link = link_template.format(conversation_id=item["conversation_id"], channel=item["channel"]) \
-            if link_template else None
+        link = render_link(link_template, item["conversation_id"], item["channel"]) if link_template else None
         out.append(item | {"ack": dict(states.get(item["alert_id"], {})), "link": link})
     return out
