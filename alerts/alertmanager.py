@@ -64,6 +64,14 @@ class AlertmanagerSink:
             annotations["conversation_id"] = alert.conversation_id
         if alert.link:
             annotations["link"] = alert.link
+        if alert.customer_id:
+            annotations["customer_id"] = alert.customer_id
+        if alert.customer is not None:
+            annotations["customer_summary"] = alert.customer.line()
+        if alert.reasons:
+            annotations["reasons"] = ", ".join(alert.reasons)
+        if alert.channel_switch is not None:
+            annotations["channel_switch"] = f"{alert.from_channel} -> {alert.channel}" if alert.channel_switch else "no"
         if alert.action is not None:
             return [self._action_update(notification, annotations, now)]
         if alert.is_resolved:

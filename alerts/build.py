@@ -1,4 +1,5 @@
-"""Alert constructors: SLA signals, detractor signals and channel degradation become Alerts."""
+"""Alert constructors: SLA signals, detractor signals, channel degradation and customer signals
+(repeat contact, churn risk) become Alerts."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from alerts.model import (
     SEVERITY_OF,
     Alert,
     AlertKind,
+    CustomerContext,
     Severity,
     iso,
     render_link,
@@ -73,6 +75,7 @@ def from_sla_signal(signal: SlaSignal, link_template: str) -> Alert:
         priority=ref.priority,
         team=ref.team,
         agent_id=ref.agent_id,
+        customer_id=ref.customer_id,
         clock=clock,
         due_at=signal.due_at,
         fired_at=signal.fired_at,
@@ -94,6 +97,7 @@ def from_detractor(ref: ConversationRef, signal: DetractorSignal, link_template:
         priority=ref.priority,
         team=ref.team,
         agent_id=ref.agent_id,
+        customer_id=ref.customer_id,
         fired_at=signal.at,
         summary=(
             f"Detractor: customer on {ref.channel} conversation {ref.conversation_id} ({ref.priority}), "
@@ -116,6 +120,7 @@ def detractor_resolved(ref: ConversationRef, at: datetime, link_template: str) -
         priority=ref.priority,
         team=ref.team,
         agent_id=ref.agent_id,
+        customer_id=ref.customer_id,
         fired_at=at,
         summary=f"Resolved: detractor on {ref.channel} conversation {ref.conversation_id} was solved",
         link=render_link(link_template, ref.conversation_id, ref.channel),
@@ -151,5 +156,75 @@ def channel_recovered(
         channel=channel,
         fired_at=at,
         summary=f"Channel {channel} recovered: {ratio:.1%} of responses within target, goal {goal:.1%}",
+        link=render_link(link_template, None, channel),
+    )
+
+
+def repeat_contact(
+    customer_id: str, conversation_id: str, channel: str, from_channel: str, gap_seconds: float, at: datetime,
+    link_template: str, *, team: str | None, priority: str | None, customer: CustomerContext | None,
+) -> Alert:
+    """A customer opened a new conversation within the repeat window of their previous one: one
+    alert per new conversation (a redelivered fact raises the same id and level)."""
+    switch = from_channel != channel
+    since = "still open" if gap_seconds <= 0 else f"{_duration(gap_seconds)} after"
+    return Alert(
+        id=stable_id("repeat_contact", conversation_id),
+        kind=AlertKind.REPEAT_CONTACT,
+        level="channel_switch" if switch else "repeat_contact",
+        severity=SEVERITY_OF[AlertKind.REPEAT_CONTACT],
+        conversation_id=conversation_id,
+        channel=channel,
+        priority=priority,
+        team=team,
+        customer_id=customer_id,
+        customer=customer,
+        from_channel=from_channel,
+        channel_switch=switch,
+        fired_at=at,
+        summary=(f"Repeat contact: customer {customer_id} on {channel} conversation {conversation_id}, "
+                 f"{since} their {from_channel} conversation" + (" (channel switch)" if switch else "")),
+        link=render_link(link_template, conversation_id, channel),
+    )
+
+
+def customer_at_risk(
+    customer_id: str, episode: int, reasons: tuple[str, ...], points: float, at: datetime, link_template: str,
+    *, conversation_id: str | None, channel: str, team: str | None, customer: CustomerContext | None,
+) -> Alert:
+    """A customer's churn-risk points reached the threshold: one alert per customer and episode."""
+    return Alert(
+        id=stable_id("customer_at_risk", customer_id, str(episode)),
+        kind=AlertKind.CUSTOMER_AT_RISK,
+        level="at_risk",
+        severity=SEVERITY_OF[AlertKind.CUSTOMER_AT_RISK],
+        conversation_id=conversation_id,
+        channel=channel,
+        team=team,
+        customer_id=customer_id,
+        customer=customer,
+        reasons=reasons,
+        fired_at=at,
+        summary=f"Customer at risk: {customer_id} ({points:g} points in 30 d: {', '.join(reasons)})",
+        link=render_link(link_template, conversation_id, channel),
+    )
+
+
+def customer_risk_resolved(
+    customer_id: str, episode: int, at: datetime, link_template: str, *, channel: str,
+    customer: CustomerContext | None,
+) -> Alert:
+    """The resolved update of a customer's risk episode: its points fell below the threshold."""
+    return Alert(
+        id=stable_id("customer_at_risk", customer_id, str(episode)),
+        kind=AlertKind.RESOLVED,
+        level=RESOLVED_LEVEL,
+        severity=Severity.INFO,
+        resolves=(AlertKind.CUSTOMER_AT_RISK,),
+        channel=channel,
+        customer_id=customer_id,
+        customer=customer,
+        fired_at=at,
+        summary=f"Resolved: customer {customer_id} is no longer at risk",
         link=render_link(link_template, None, channel),
     )

@@ -15,6 +15,9 @@ class AlertKind(StrEnum):
     SLA_CRITICAL = "sla_critical"
     DETRACTOR = "detractor"
     CHANNEL_DEGRADED = "channel_degraded"
+    # The customer level (customers/): a customer back within the repeat window, and churn risk.
+    REPEAT_CONTACT = "repeat_contact"
+    CUSTOMER_AT_RISK = "customer_at_risk"
     RESOLVED = "resolved"
     # What a person did about an alert (the on-call API): recorded on the alerts topic and shown
     # to the recipients that were notified of it.
@@ -38,6 +41,8 @@ SEVERITY_OF: dict[AlertKind, Severity] = {
     AlertKind.SLA_CRITICAL: Severity.CRITICAL,
     AlertKind.DETRACTOR: Severity.MAJOR,
     AlertKind.CHANNEL_DEGRADED: Severity.MAJOR,
+    AlertKind.REPEAT_CONTACT: Severity.WARNING,
+    AlertKind.CUSTOMER_AT_RISK: Severity.MAJOR,
     AlertKind.RESOLVED: Severity.INFO,
     AlertKind.ACKNOWLEDGED: Severity.INFO,
     AlertKind.SNOOZED: Severity.INFO,
@@ -75,6 +80,39 @@ class Action(BaseModel):
     regarding_level: str
 
 
+class CustomerContext(BaseModel):
+    """What an alert says about the customer behind it: their other contacts, breaches and mood."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tier: str | None = None
+    open_conversations: dict[str, int] = {}  # channel -> open conversations, this one included
+    contacts_24h: int = 0
+    contacts_7d: int = 0
+    contacts_30d: int = 0
+    breaches_30d: int = 0
+    criticals_30d: int = 0
+    detractors_30d: int = 0
+    mood: float | None = None  # the latest mood of any of their conversations, -1..1
+    mood_channel: str | None = None
+    mood_at: AwareDatetime | None = None
+    at_risk: bool = False
+
+    def line(self) -> str:
+        """One line for a notification: ``vip; open: chat 1, phone 1; 3 contacts in 7 d; ...``."""
+        parts = [self.tier] if self.tier else []
+        if self.open_conversations:
+            parts.append("open: " + ", ".join(f"{ch} {n}" for ch, n in sorted(self.open_conversations.items())))
+        parts.append(f"{self.contacts_7d} contact{'s' if self.contacts_7d != 1 else ''} in 7 d")
+        parts.append(f"{self.breaches_30d} breach{'es' if self.breaches_30d != 1 else ''} in 30 d")
+        if self.mood is not None:
+            parts.append(f"mood {self.mood:+.2f} on {self.mood_channel}" + (
+                f" at {iso(self.mood_at)}" if self.mood_at is not None else ""))
+        if self.at_risk:
+            parts.append("at risk")
+        return "; ".join(parts)
+
+
 class Alert(BaseModel):
     """An alert, or the ``resolved`` update that ends one.
 
@@ -97,6 +135,11 @@ class Alert(BaseModel):
     priority: str | None = None
     team: str | None = None
     agent_id: str | None = None
+    customer_id: str | None = None
+    customer: CustomerContext | None = None  # set by the customer stage for an identified customer
+    from_channel: str | None = None  # repeat_contact: the channel of the customer's previous conversation
+    channel_switch: bool | None = None  # repeat_contact: on another channel than the previous one
+    reasons: tuple[str, ...] = ()  # customer_at_risk: what put the customer at risk
     clock: str | None = None
     due_at: AwareDatetime | None = None
     fired_at: AwareDatetime

@@ -118,8 +118,11 @@ class LogSink:
         line = (
             f"{self._now().isoformat(timespec='seconds')} alert {kind} level={alert.level} "
             f"severity={alert.severity.value} {recipients} channel={alert.channel} "
-            f"conversation={alert.conversation_id or '-'} {alert.summary}\n"
+            f"conversation={alert.conversation_id or '-'} {alert.summary}"
         )
+        if alert.customer is not None:
+            line += f" [customer {alert.customer_id}: {alert.customer.line()}]"
+        line += "\n"
         try:
             self._out.write(line)
             self._out.flush()

@@ -91,6 +91,10 @@ class SlackSink:
         text = f"{icon} *{alert.kind.value}* ({notification.recipient}) {alert.summary}"
         if alert.link:
             text += f" <{alert.link}|open>"
+        if alert.customer_id is not None:
+            text += f"\n:bust_in_silhouette: customer {alert.customer_id}"
+            if alert.customer is not None:
+                text += f": {alert.customer.line()}"
         body = json.dumps({"text": text}).encode("utf-8")
         headers = {"Content-Type": "application/json", IDEMPOTENCY_HEADER: notification.idempotency_key}
         await post(self._http, self.name, self._url.get_secret_value(), body, headers)

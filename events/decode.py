@@ -24,7 +24,7 @@ _NAIVE_TYPES = {"timezone_aware"}
 _MISSING_TYPES = {"missing"}
 _KNOWN_FIELDS = frozenset(Event.model_fields)
 _SURVEY_FIELDS = frozenset({"kind", "score"})
-_ID_FIELDS = ("event_id", "conversation_id", "agent_id", "customer_id", "team")
+_ID_FIELDS = ("event_id", "conversation_id", "agent_id", "customer_id", "customer_tier", "team")
 # A JSON string (escapes included) or one bracket: enough to measure nesting without parsing.
 _STRING_OR_BRACKET = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[\[\]{}]')
 _SURROGATE = re.compile("[\ud800-\udfff]")

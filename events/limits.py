@@ -23,7 +23,7 @@ class EventLimits(BaseModel):
     max_text_bytes: int = Field(default=16_384, ge=64, description="the message text (text_too_large)")
     max_id_bytes: int = Field(
         default=256, ge=16,
-        description="event_id, conversation_id, agent_id, customer_id and team, each (field_too_large)",
+        description="event_id, conversation_id, agent_id, customer_id, customer_tier and team, each (field_too_large)",
     )  # fmt: skip
     earliest: AwareDatetime = Field(
         default=datetime(2000, 1, 1, tzinfo=UTC), description="the earliest occurred_at (implausible_time)"

@@ -91,6 +91,7 @@ class Event(BaseModel):
     team: str | None = None
     agent_id: str | None = None
     customer_id: str | None = None
+    customer_tier: str | None = None  # e.g. "vip"; the latest value wins, per conversation and customer
 
     @model_validator(mode="after")
     def _fields_for_type(self) -> Self:

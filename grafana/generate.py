@@ -43,6 +43,8 @@ RANGE = "$__range"
 WORKLIST_URL = "http://localhost:9464/worklist.html"
 COMPLIANCE: list[tuple[str, float | None]] = [("red", None), ("orange", 0.8), ("green", 0.9)]
 FEW: list[tuple[str, float | None]] = [("green", None), ("orange", 1), ("red", 20)]
+FCR_GOAL: list[tuple[str, float | None]] = [("red", None), ("orange", 0.7), ("green", 0.8)]
+REPEAT_SHARE: list[tuple[str, float | None]] = [("green", None), ("orange", 0.2), ("red", 0.35)]
 
 
 def sel(metric: str, *matchers: str) -> str:
@@ -65,6 +67,12 @@ def mean(labels: str, histogram: str, matchers: tuple[str, ...], window: str = R
 def quantile(q: float, labels: str, histogram: str, *matchers: str) -> str:
     by = f"le, {labels}" if labels else "le"
     return f"histogram_quantile({q}, {agg(by, 'rate', sel(histogram + '_bucket', *matchers))})"
+
+
+def share(part: str, whole: str) -> str:
+    """``part / whole`` with no result where ``whole`` is 0 (nothing to judge), and 0 where ``part`` has
+    no series yet (a counter whose label set was never used) but ``whole`` has."""
+    return f"({part} or 0 * {whole}) / ({whole} > 0)"
 
 
 def _first_reply_panels() -> list[Json]:
@@ -324,7 +332,131 @@ def pipeline() -> Json:
                      panels, [])
 
 
-DASHBOARDS = (sla_overview, sentiment, teams, pipeline)
+TRUE_FCR_TEXT = (
+    "**True first-contact resolution** counts a resolved conversation as resolved at first contact only "
+    "when the same customer does not open a new conversation (on any channel) within **7 days** (the FCR "
+    "window, `customers.fcr_window`); each such return corrects one resolution of the conversation's "
+    "channel and team. It differs from the "
+    "per-conversation FCR of the *Teams and agents* dashboard (`supportwatch_resolutions_total{first_contact}`: "
+    "at most one agent reply inside one conversation), which cannot see a customer who gives up and writes "
+    "again. Only identified customers (events with a customer id) count; the last 7 days' resolutions "
+    "can still be corrected."
+)
+
+
+def customers() -> Json:
+    contacts = sel("supportwatch_customer_contacts_total", CH)
+    repeats = sel("supportwatch_repeat_contacts_total", CH)
+    resolutions = sel("supportwatch_customer_resolutions_total", CH, TEAM)
+    recontacts = sel("supportwatch_customer_recontacts_total", CH, TEAM)
+    conversation_fcr = sel("supportwatch_resolutions_total", CH, TEAM)
+    conversation_first = sel("supportwatch_resolutions_total", 'first_contact="true"', CH, TEAM)
+    resolved_1d = sel("channel_team:supportwatch_customer_resolutions:increase1d", CH, TEAM)
+    recontacted_1d = sel("channel_team:supportwatch_customer_recontacts:increase1d", CH, TEAM)
+
+    def true_fcr(labels: str) -> str:
+        """1 - recontacts / resolutions over the dashboard's range, per ``labels``."""
+        return f"1 - {share(agg(labels, 'increase', recontacts, RANGE), agg(labels, 'increase', resolutions, RANGE))}"
+
+    def true_fcr_1d(labels: str) -> str:
+        """The same over the last day, from the recording rules."""
+        return f"1 - {share(f'sum by ({labels}) ({recontacted_1d})', f'sum by ({labels}) ({resolved_1d})')}"
+
+    # Repeat contacts that stayed on their channel: one series per channel with from_channel = channel.
+    same_channel = 'label_join(group by (channel) (supportwatch_repeat_contacts_total), "from_channel", "", "channel")'
+    panels = [
+        text("About this dashboard",
+             "Figures per **customer**, aggregated: customer ids are never metric labels (unbounded "
+             "cardinality); the repeat-contact and customer-at-risk alerts name the customer. A **repeat "
+             "contact** is a new conversation within the repeat window (24 hours by default) of the same "
+             "customer's previous one; a **channel switch** is a repeat contact on another channel than the "
+             "previous conversation's. A customer is **at risk** of churn when the points of its breaches, "
+             "criticals, detractor signals, repeat contacts and low survey answers reach the churn-risk rule's "
+             "threshold (`customers.at_risk`). The at-risk and customers-tracked panels carry no channel or "
+             "team label, so the filters above do not apply to them.", height=4),
+        row("Now"),
+        panel("stat", "Customers at risk now", [target("sum(supportwatch_at_risk_customers)", "at risk")],
+            "Customers currently at risk of churn, summed over the workers (each holds its share of the "
+            "customers). Not filtered by channel or team.",
+            thresholds=[("green", None), ("orange", 1), ("red", 50)], width=6),
+        panel("stat", "Customers tracked", [target("sum(supportwatch_customers)", "customers")],
+            "Customers held in the workers' customer tables (their recent conversations and risk signals).",
+            width=6),
+        panel("bargauge", "Customers at risk by reason",
+            [target("sum by (reason) (supportwatch_customers_at_risk)", "{{reason}}")],
+            "Customers at risk now per reason: breaches, criticals, detractors, repeat contacts, low survey "
+            "answers. A customer counts once under each of its reasons, so the bars add up to more than the "
+            "customers at risk.",
+            thresholds=[("green", None), ("orange", 1), ("red", 50)], width=12),
+        row("Repeat contacts and channel switches"),
+        panel("timeseries", "Repeat contacts per channel",
+            [target(f"{agg('channel', 'rate', repeats)} * 3600", "{{channel}}")],
+            "Repeat contacts an hour per channel of the new conversation: customers who opened a new "
+            "conversation within 24 hours of their previous one.", minimum=0),
+        panel("timeseries", "Repeat-contact share of new contacts",
+            [target(share(agg("channel", "rate", repeats), agg("channel", "rate", contacts)), "{{channel}}")],
+            "Share of the new conversations of identified customers that are repeat contacts, per channel.",
+            unit="percentunit", minimum=0, maximum=1, thresholds=REPEAT_SHARE, threshold_lines=True),
+        panel("bargauge", "Channel switches in range (from → to)",
+            [target(f"({agg('from_channel, channel', 'increase', repeats, RANGE)} "
+                    f"unless on (from_channel, channel) {same_channel}) > 0",
+                    "{{from_channel}} → {{channel}}")],
+            "Repeat contacts in the selected range that came on another channel than the customer's "
+            "previous conversation, per previous channel → new channel (filtered by the new channel); pairs "
+            "without a switch in the range are left out. "
+            "Many switches from one channel suggest customers give up on it.",
+            thresholds=[("green", None), ("orange", 10), ("red", 50)], width=12),
+        panel("stat", "Repeat-contact share in range",
+            [target(share(agg("channel", "increase", repeats, RANGE), agg("channel", "increase", contacts, RANGE)),
+                    "{{channel}}")],
+            "Share of the selected range's new conversations of identified customers that were repeat "
+            "contacts, per channel.", unit="percentunit", thresholds=REPEAT_SHARE, width=12),
+        row("True first-contact resolution (7-day window)"),
+        text("True first-contact resolution", TRUE_FCR_TEXT, height=4),
+        panel("bargauge", "First-contact resolution in range: true vs per conversation",
+            [target(true_fcr("channel"), "{{channel}} true (7 days)"),
+             target(share(agg("channel", "increase", conversation_first, RANGE),
+                          agg("channel", "increase", conversation_fcr, RANGE)),
+                    "{{channel}} per conversation")],
+            "Per channel over the selected range: true FCR, 1 - recontacts / resolutions of identified "
+            "customers (no new conversation within 7 days), next to the per-conversation FCR of the Teams "
+            "dashboard (at most one agent reply in the conversation). The gap is customers who came back.",
+            unit="percentunit", minimum=0, maximum=1, thresholds=FCR_GOAL, width=12),
+        panel("bargauge", "True first-contact resolution per team in range",
+            [target(true_fcr("team"), "{{team}}")],
+            "Per team (of the resolved conversation) over the selected range: 1 - recontacts / resolutions "
+            "of identified customers. Unlike the per-conversation FCR on the Teams dashboard, a resolution "
+            "counts as first contact only when the customer does not come back within 7 days.",
+            unit="percentunit", minimum=0, maximum=1, thresholds=FCR_GOAL, width=12),
+        panel("timeseries", "True first-contact resolution per channel (24 h)",
+            [target(true_fcr_1d("channel"), "{{channel}}")],
+            "1 - recontacts / resolutions of identified customers over the previous 24 hours (recording "
+            "rules), per channel. A resolution is corrected when the customer opens a new conversation within "
+            "7 days, so the last days' figure can still fall. Goal line at 80%.",
+            unit="percentunit", minimum=0, maximum=1, thresholds=FCR_GOAL, threshold_lines=True),
+        panel("timeseries", "True first-contact resolution per team (24 h)",
+            [target(true_fcr_1d("team"), "{{team}}")],
+            "1 - recontacts / resolutions of identified customers over the previous 24 hours (recording "
+            "rules), per team of the resolved conversation. Not the per-conversation FCR of the Teams "
+            "dashboard: a customer who comes back within 7 days undoes the first contact.",
+            unit="percentunit", minimum=0, maximum=1, thresholds=FCR_GOAL, threshold_lines=True),
+        row("Over time"),
+        panel("timeseries", "Customers at risk over time",
+            [target("sum(supportwatch_at_risk_customers)", "at risk"),
+             target("sum by (reason) (supportwatch_customers_at_risk)", "{{reason}}")],
+            "Customers at risk of churn, in all and per reason (a customer counts under each of its "
+            "reasons). Not filtered by channel or team.", minimum=0),
+        panel("timeseries", "Customers tracked over time",
+            [target("sum(supportwatch_customers)", "customers tracked")],
+            "Customers held in the workers' customer tables, summed over the workers.", minimum=0),
+    ]
+    return dashboard("supportwatch-customers", "Customers",
+                     "Supervisor view per customer, aggregated: customers at risk, repeat contacts and channel "
+                     "switches, true first-contact resolution. Customer ids are never metric labels.", panels,
+                     [CHANNEL_VARIABLE, TEAM_VARIABLE])
+
+
+DASHBOARDS = (sla_overview, sentiment, teams, customers, pipeline)
 
 
 def render() -> dict[str, str]:

@@ -72,7 +72,8 @@ def to_record(event: Event, id_digest: bytes) -> Record:
         action = ""
     priority = _PRIORITIES[event.priority] if "priority" in event.__pydantic_fields_set__ else None
     return buffer.record(event.occurred_at.timestamp(), dedup.order_key(id_digest), action,
-                         _CHANNELS[event.channel], priority, event.team, event.agent_id, event.customer_id)
+                         _CHANNELS[event.channel], priority, event.team, event.agent_id, event.customer_id,
+                         event.customer_tier)
 
 
 class SlaEngine:
@@ -384,6 +385,7 @@ class SlaEngine:
             "team": core.team,
             "agent_id": core.agent_id,
             "customer_id": core.customer_id,
+            **({"customer_tier": core.tier} if core.tier is not None else {}),
             "status": core.status,
             "watermark": _iso(state.watermark) if state.watermark != float("-inf") else None,
             "buffered_events": buffer.size(state.log),

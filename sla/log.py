@@ -3,7 +3,7 @@
 A conversation holds a handful of these (at most the engine's ``max_buffered``), and there are
 hundreds of thousands of conversations, so the log is one flat tuple of :data:`STRIDE` fields per
 event (no tuple per event): ``(ts, id key, attrs, agent_id, customer_id, ts, id key, ...)``. The
-event's content that many events share - action, channel, priority, team - is one shared tuple
+event's content that many events share - action, channel, priority, team, customer tier - is one shared tuple
 (:func:`record`). Events are ordered by ``(ts, id key)``, so equal times never depend on arrival
 order. The id key only orders; duplicates are found by the full event-id digests the state keeps
 (:attr:`sla.state.ConversationSla.ids`).
@@ -16,9 +16,9 @@ from collections.abc import Iterator
 from typing import Any, cast
 
 STRIDE = 5
-# (action, channel, priority or None, team or None). action: "c"/"a"/"b" customer, agent, bot
-# message; a status value; "" for anything else.
-Attrs = tuple[str, str, str | None, str | None]
+# (action, channel, priority or None, team or None, customer tier or None). action: "c"/"a"/"b"
+# customer, agent, bot message; a status value; "" for anything else.
+Attrs = tuple[str, str, str | None, str | None, str | None]
 # One event: (ts, id key, attrs, agent_id, customer_id).
 Record = tuple[float, int, Attrs, str | None, str | None]
 Log = tuple[Any, ...]
@@ -28,9 +28,9 @@ _ATTRS: dict[Attrs, Attrs] = {}
 
 
 def record(ts: float, key: int, action: str, channel: str, priority: str | None, team: str | None,
-           agent_id: str | None, customer_id: str | None) -> Record:
+           agent_id: str | None, customer_id: str | None, tier: str | None = None) -> Record:
     """A record with shared attrs and interned agent id."""
-    attrs = (action, channel, priority, team)
+    attrs = (action, channel, priority, team, tier)
     if len(_ATTRS) < _SHARED_LIMIT:
         attrs = _ATTRS.setdefault(attrs, attrs)
     else:
@@ -71,14 +71,23 @@ def older_than(log: Log, horizon: float) -> int:
 
 
 def to_lists(log: Log) -> list[list[Any]]:
-    return [[ts, key, *attrs, agent_id, customer_id] for ts, key, attrs, agent_id, customer_id in records(log)]
+    """Each event as ``[ts, key, action, channel, priority, team, agent_id, customer_id]``, with the
+    customer tier appended when it has one (a log written before tiers has none)."""
+    out = []
+    for ts, key, (action, channel, priority, team, tier), agent_id, customer_id in records(log):
+        item = [ts, key, action, channel, priority, team, agent_id, customer_id]
+        if tier is not None:
+            item.append(tier)
+        out.append(item)
+    return out
 
 
 def from_lists(items: list[list[Any]]) -> Log:
     out: list[Any] = []
-    for ts, key, action, channel, priority, team, agent_id, customer_id in items:
+    for ts, key, action, channel, priority, team, agent_id, customer_id, *tier in items:
         out.extend(record(float(ts), int(key), sys.intern(str(action)), sys.intern(str(channel)),
-                          _opt_intern(priority), _opt_intern(team), agent_id, customer_id))
+                          _opt_intern(priority), _opt_intern(team), agent_id, customer_id,
+                          _opt_intern(tier[0]) if tier else None))
     return tuple(out)
 
 

@@ -70,7 +70,7 @@ class Plans:
 
     def winner(self, core: Core, index: int) -> ClockPlan:
         """The plan the conversation matches now for clock ``index``."""
-        policy = self.policies.match(core.channel, core.priority, core.team, core.customer_id)[index]
+        policy = self.policies.match(core.channel, core.priority, core.team, core.customer_id, core.tier)[index]
         plan = self._by_name[policy.name][index]
         assert plan is not None  # noqa: S101 - match only returns policies that set the clock
         return plan

@@ -1,6 +1,6 @@
 """Validated SLA policies and how a conversation is matched to them.
 
-A :class:`Policy` matches on conversation fields (channel, priority, team, customer_id) and sets
+A :class:`Policy` matches on conversation fields (channel, priority, team, customer_id, customer_tier) and sets
 any of the three clocks. For each clock, the most specific matching policy that sets that clock
 wins (most matched fields; a tie goes to the first in file order).
 """
@@ -14,7 +14,7 @@ from sla.calendar import BusinessCalendar
 from sla.signals import Clock
 
 CLOCKS: tuple[Clock, ...] = (Clock.FIRST_REPLY, Clock.NEXT_REPLY, Clock.RESOLUTION)
-MATCH_FIELDS: tuple[str, ...] = ("channel", "priority", "team", "customer_id")
+MATCH_FIELDS: tuple[str, ...] = ("channel", "priority", "team", "customer_id", "customer_tier")
 PAUSE_STATUSES: frozenset[str] = frozenset({"pending", "on_hold"})
 BREACH = "breach"
 CRITICAL = "critical"
@@ -62,7 +62,7 @@ class Policy:
         return all(attrs.get(key) in values for key, values in self.match.items())
 
 
-AttrKey = tuple[str, str, str | None, str | None]
+AttrKey = tuple[str, str, str | None, str | None, str | None]
 _CACHE_LIMIT = 50_000
 
 
@@ -82,13 +82,14 @@ class PolicySet:
         return self._by_name.get(name)
 
     def match(
-        self, channel: str, priority: str, team: str | None, customer_id: str | None
+        self, channel: str, priority: str, team: str | None, customer_id: str | None, tier: str | None = None
     ) -> tuple[Policy, ...]:
         """The winning policy for each clock (in :data:`CLOCKS` order)."""
-        key: AttrKey = (channel, priority, team, customer_id if self._uses_customer else None)
+        key: AttrKey = (channel, priority, team, customer_id if self._uses_customer else None, tier)
         found = self._cache.get(key)
         if found is None:
-            attrs = {"channel": channel, "priority": priority, "team": team, "customer_id": customer_id}
+            attrs = {"channel": channel, "priority": priority, "team": team, "customer_id": customer_id,
+                     "customer_tier": tier}
             found = tuple(self._first(clock, attrs) for clock in CLOCKS)
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache.clear()

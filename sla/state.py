@@ -93,7 +93,7 @@ class Run:
 
 
 class Core:
-    __slots__ = ("channel", "priority", "team", "agent_id", "customer_id", "status", "replied", *RUN_SLOTS)
+    __slots__ = ("channel", "priority", "team", "agent_id", "customer_id", "tier", "status", "replied", *RUN_SLOTS)
 
     def __init__(self, channel: str, priority: str = "normal") -> None:
         self.channel = channel
@@ -101,6 +101,7 @@ class Core:
         self.team: str | None = None
         self.agent_id: str | None = None
         self.customer_id: str | None = None
+        self.tier: str | None = None  # the customer's tier, as the conversation's latest event said
         self.status: str | None = None
         self.replied = False  # an agent has answered a first reply clock
         self.first: Run | None = None
@@ -114,6 +115,7 @@ class Core:
         """A copy sharing the (immutable) runs."""
         other = Core(self.channel, self.priority)
         other.team, other.agent_id, other.customer_id = self.team, self.agent_id, self.customer_id
+        other.tier = self.tier
         other.status, other.replied = self.status, self.replied
         other.first, other.next, other.resolution = self.first, self.next, self.resolution
         return other
@@ -128,13 +130,16 @@ class Core:
     def to_list(self) -> list[Any]:
         head: list[Any] = [self.channel, self.priority, self.team, self.agent_id, self.customer_id]
         runs = [run.to_list() if run is not None else None for run in self.runs()]
-        return [*head, self.status, self.replied, *runs]
+        tail = [self.tier] if self.tier is not None else []  # appended: a core without a tier reads as before
+        return [*head, self.status, self.replied, *runs, *tail]
 
     @classmethod
     def from_list(cls, data: list[Any]) -> Core:
         channel, priority, team, agent_id, customer_id, status, replied, *runs = data
+        runs, tier = runs[:3], runs[3:]
         core = cls(sys.intern(channel), sys.intern(priority))
         core.team, core.agent_id, core.customer_id = _opt_intern(team), _opt_intern(agent_id), customer_id
+        core.tier = _opt_intern(tier[0]) if tier else None
         core.status, core.replied = _opt_intern(status), bool(replied)
         core.first, core.next, core.resolution = (Run.from_list(r) if r is not None else None for r in runs)
         return core

@@ -6,7 +6,7 @@
   agent reply to the next agent reply (more customer messages in between do not restart it);
 * resolution runs from open (or the first customer message) to solved/closed, paused while the
   status is one its policy pauses on; a customer message after solved/closed reopens (new cycle);
-* a change of channel, priority, team or customer re-evaluates the policy of every active clock:
+* a change of channel, priority, team, customer or customer tier re-evaluates the policy of every active clock:
   time counted so far is kept, thresholds come from the new policy from then on.
 """
 
@@ -33,7 +33,7 @@ class Stop(NamedTuple):
 
 def apply_record(core: Core, rec: Record, plans: Plans) -> list[Stop]:
     """Apply one event (already in event-time order) to ``core``; returns the clocks it stopped."""
-    ts, _, (action, channel, priority, team), agent_id, customer_id = rec
+    ts, _, (action, channel, priority, team, tier), agent_id, customer_id = rec
     changed = channel != core.channel
     core.channel = channel
     if priority is not None and priority != core.priority:
@@ -42,6 +42,8 @@ def apply_record(core: Core, rec: Record, plans: Plans) -> list[Stop]:
         core.team, changed = team, True
     if customer_id is not None and customer_id != core.customer_id:
         core.customer_id, changed = customer_id, True
+    if tier is not None and tier != core.tier:
+        core.tier, changed = tier, True
     if agent_id is not None:
         core.agent_id = agent_id
     if changed:

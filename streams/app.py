@@ -1,5 +1,6 @@
-"""The faust app, built once from the runtime: topics, the conversation table, the two agents
-(conversations, deliver), the deadline timer and the web pages (/metrics, conversation state)."""
+"""The faust app, built once from the runtime: topics, the conversation and customer tables, the
+three agents (conversations, customers, deliver), the deadline and churn-risk timers and the web
+pages (/metrics, conversation and customer state, the on-call API)."""
 
 from __future__ import annotations
 
@@ -16,17 +17,21 @@ from faust.types import TP
 from alerts import AlertDelivery, Router, build_sinks, connect_redis, http_client
 from streams.api import OnCallApi
 from streams.conversations import ConversationStage, RawMessage, Topics
+from streams.customers import CustomerStage
 from streams.deliver import DeliverStage
 from streams.group import keep_member_id_on_stale_commit
 from streams.outputs import Outputs, TopicOutputs
 from streams.progress import Committed, Highwater, PartitionProgress
-from streams.table import STORES, conversation_table, decode
+from streams.table import STORES, conversation_table, customer_table, decode, decode_customer
 from streams.updates import UpdateMetrics
 from streams.windows import ResponseWindows
 from supportwatch.runtime import Runtime
 from tracking import OpenConversations
 
 log = logging.getLogger(__name__)
+
+# How often the customers at risk are judged again by the clock (what put them at risk ages out).
+RISK_CHECK_SECONDS = 60.0
 
 
 class Pipeline:
@@ -73,6 +78,9 @@ class Pipeline:
         }
         self.outputs = outputs = outputs if outputs is not None else TopicOutputs(self.topics)
         self.conversations = conversation_table(self.app, names.partitions)
+        self.customers = customer_table(self.app, names.partitions)
+        topics = Topics(source=names.events, alerts=names.alerts, deadletter=names.deadletter,
+                        customers=names.customers)
         self.windows = ResponseWindows(
             runtime.registry, runtime.config.channel_goals, s.alerts.link_template, runtime.now,
         )
@@ -81,15 +89,17 @@ class Pipeline:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sentiment")
         self.progress = PartitionProgress(highwater or self._highwater, committed or self._committed)
         self.stage = ConversationStage(
-            tracker=runtime.tracker, table=self.conversations,
-            topics=Topics(source=names.events, alerts=names.alerts, deadletter=names.deadletter),
-            outputs=outputs, limits=s.limits,
+            tracker=runtime.tracker, table=self.conversations, topics=topics, outputs=outputs, limits=s.limits,
             classifier=runtime.classifier if s.sentiment_enabled else None, backend=s.model.backend,
             progress=self.progress, open_conversations=self.open_conversations,
             pipeline_metrics=runtime.pipeline_metrics, sentiment_metrics=runtime.sentiment_metrics,
             update_metrics=UpdateMetrics(runtime.sla_metrics, runtime.mood_metrics, runtime.tracking_metrics,
                                          self.windows.record),
             now=runtime.now, executor=self._executor,
+        )
+        self.customer_stage = CustomerStage(
+            tracker=runtime.customer_tracker, table=self.customers, topics=topics, outputs=outputs,
+            metrics=runtime.customer_metrics, pipeline_metrics=runtime.pipeline_metrics, now=runtime.now,
         )
         self._delivery_factory = delivery or self._default_delivery
         self._deliver: DeliverStage | None = None
@@ -129,11 +139,19 @@ class Pipeline:
     def _wire(self) -> None:
         app, s = self.app, self.runtime.settings
         events, alerts = self.topics[s.topics.events], self.topics[s.topics.alerts]
+        facts = self.topics[s.topics.customers]
 
         @app.agent(events, name="conversations")
         async def conversations(stream: Any) -> None:
             async for batch in stream.take_events(s.sentiment_batch_size, within=s.sentiment_batch_within_seconds):
                 await self.stage.process(
+                    [RawMessage(e.value, e.message.partition, e.message.offset) for e in batch]
+                )
+
+        @app.agent(facts, name="customers")
+        async def customers(stream: Any) -> None:
+            async for batch in stream.take_events(s.sentiment_batch_size, within=s.sentiment_batch_within_seconds):
+                await self.customer_stage.process(
                     [RawMessage(e.value, e.message.partition, e.message.offset) for e in batch]
                 )
 
@@ -155,7 +173,12 @@ class Pipeline:
         async def channel_goals() -> None:
             await self.stage.emit(self.windows.degradation(self.runtime.now()))
 
+        @app.timer(RISK_CHECK_SECONDS)
+        async def churn_risk() -> None:
+            await self.customer_stage.reevaluate()
+
         self.conversations.on_recover(self._on_recover)
+        self.customers.on_recover(self._on_recover_customers)
 
         @app.page("/conversations/{conversation_id}/")
         @app.table_route(table=self.conversations, match_info="conversation_id")
@@ -165,6 +188,15 @@ class Pipeline:
                 return web.json({"error": f"no open conversation {conversation_id!r}"}, status=404)
             record = decode(stored)[1]
             return web.json(self.runtime.tracker.describe(record, self.runtime.now()))
+
+        @app.page("/customers/{customer_id}/")
+        @app.table_route(table=self.customers, match_info="customer_id")
+        async def customer(web: Any, request: Any, customer_id: str) -> Any:
+            stored = self.customers.get(customer_id)
+            if stored is None:
+                return web.json({"error": f"no customer {customer_id!r}"}, status=404)
+            state = decode_customer(stored)[1]
+            return web.json(self.runtime.customer_tracker.describe(state, self.runtime.now()))
 
         self.api = OnCallApi(app, s, self.open_conversations, alerts, self.runtime.now)
         setup_prometheus_sensors(app, registry=self.runtime.registry, name_prefix="supportwatch_faust")
@@ -178,6 +210,13 @@ class Pipeline:
             self.progress.start(partition, now_ts)
         count = self.stage.rebuild(self.conversations.items(), assigned)
         log.info("deadline index rebuilt: %d open conversations in partitions %s", count, sorted(assigned))
+
+    async def _on_recover_customers(self) -> None:
+        topic = self.runtime.settings.topics.customers
+        assigned = {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == topic}
+        count = self.customer_stage.rebuild(self.customers.items(), assigned)
+        log.info("customers rebuilt: %d customers in partitions %s", count, sorted(assigned))
+
 
 def build_app(runtime: Runtime) -> Pipeline:
     return Pipeline(runtime)

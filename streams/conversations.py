@@ -8,9 +8,11 @@ to its conversation in the conversation table, in partition order. The deadline 
 deadline index, as far as each partition's fire horizon allows (streams/progress.py).
 
 Every batch ends the same way: its alerts are sent and acknowledged, then the table's changelog
-gets one record per conversation touched. A crash in between repeats alerts (the delivery
-deduplicates them) rather than losing any. A record that makes a stage raise is dead-lettered
-with the stage's name (streams/failures.py) and the stage goes on.
+gets one record per conversation touched. The alerts of a conversation with a customer id travel
+inside its :class:`~customers.ConversationFact` to the customers topic (keyed by customer), where
+the customer stage adds the customer's context and sends them on to the alerts topic. A crash in
+between repeats alerts (the delivery deduplicates them) rather than losing any. A record that makes
+a stage raise is dead-lettered with the stage's name (streams/failures.py) and the stage goes on.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from alerts import Alert
+from customers import ConversationFact
 from events import DeadLetter, Event, EventLimits, InvalidEvent, decode_event
 from models.metrics import SentimentMetrics
 from models.protocol import Classifier, Sentiment
@@ -32,6 +35,7 @@ from sla import DeadlineIndex
 from streams.failures import Stage, log_failure, stage_letter
 from streams.outputs import Outputs
 from streams.progress import PartitionProgress
+from streams.sending import BatchSender, Record, encoded_alerts, encoded_facts
 from streams.table import decode, encode
 from streams.updates import UpdateMetrics
 from supportwatch.clock import Now
@@ -54,14 +58,23 @@ class Topics:
     source: str
     alerts: str
     deadletter: str
+    customers: str
 
 
 @dataclass(slots=True)
 class _Out:
-    """What a batch or a timer run sends: dead letters (topic key, value) and alerts."""
+    """What a batch or a timer run sends: dead letters (topic key, value), alerts, and facts for
+    the customer stage."""
 
     letters: list[tuple[str, bytes]] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
+    facts: list[ConversationFact] = field(default_factory=list)
+
+    def take(self, alerts: list[Alert], fact: ConversationFact | None) -> None:
+        if fact is not None:
+            self.facts.append(fact)
+        else:
+            self.alerts.extend(alerts)
 
 
 @dataclass(slots=True)
@@ -108,10 +121,8 @@ class ConversationStage:
         self._now = now
         self._executor = executor
         self._fire_limit = fire_limit
-        self._retry_first = retry_first
-        self._retry_max = retry_max
+        self._sender = BatchSender(outputs, retry_first=retry_first, retry_max=retry_max)
         self._deadlines: dict[int, DeadlineIndex[str]] = {}
-        self._finishing = asyncio.Lock()
 
     # --- events ------------------------------------------------------------------------------
     async def process(self, batch: Sequence[RawMessage]) -> None:
@@ -209,7 +220,7 @@ class ConversationStage:
         for update in updates:
             if update.dropped is None:
                 self._updates.observe(update)
-                out.alerts.extend(update.alerts)
+                out.take(update.alerts, update.fact)
 
     def _count(self, group: Iterable[_Item], updates: Iterable[Update]) -> None:
         for item in group:
@@ -296,7 +307,7 @@ class ConversationStage:
             self._pipeline.stage_errors.labels(stage=Stage.TICK.value).inc()
             return
         self._updates.observe(update)
-        out.alerts.extend(update.alerts)
+        out.take(update.alerts, update.fact)
 
     def revoke(self, partitions: Iterable[int]) -> None:
         """Forget the deadlines and progress of partitions this worker no longer owns."""
@@ -338,42 +349,14 @@ class ConversationStage:
             await self._finish(out)
 
     async def _finish(self, out: _Out) -> None:
-        """Send the dead letters and alerts, wait for the broker's acknowledgement, then write the
-        changelog records of the table writes made so far. Runs one at a time, so the changelog gets
-        each conversation's writes in the order they were made. While the broker refuses, the batch
-        waits and is sent again (its offsets are not committed meanwhile; repeats are deduplicated)."""
+        """Send the dead letters, alerts and facts, wait for the broker's acknowledgement, then write
+        the changelog records of the table writes made so far (streams/sending.py)."""
         writes = self._table.take_unpublished()
-        values = [(self._topics.deadletter, key, letter) for key, letter in out.letters]
-        values.extend(self._encoded(out.alerts))
-        async with self._finishing:
-            delay = self._retry_first
-            while True:
-                try:
-                    for topic, key, value in values:
-                        await self._outputs.send(topic, key, value)
-                    await self._outputs.flush()
-                    break
-                except Exception as exc:  # noqa: BLE001 - the broker refused: wait, send the batch again
-                    log.warning("cannot send a batch's %d records (%s: %s); again in %.1f s",
-                                len(values), type(exc).__name__, exc, delay)
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, self._retry_max)
-            self._table.publish(writes)
-
-    def _encoded(self, alerts: Iterable[Alert]) -> list[tuple[str, str, bytes]]:
-        """Alerts as (topic, key, value); one that cannot be encoded becomes a dead letter."""
-        out = []
-        for alert in alerts:
-            try:
-                out.append((self._topics.alerts, alert.conversation_id or alert.channel, alert.to_json()))
-            except Exception as exc:  # noqa: BLE001 - an alert we cannot encode is dead-lettered
-                log_failure(Stage.EMIT, exc, f"alert {alert.id}")
-                self._pipeline.stage_errors.labels(stage=Stage.EMIT.value).inc()
-                letter = stage_letter(Stage.EMIT, exc, repr(alert).encode("utf-8", "backslashreplace"),
-                                      received_at=self._now(), source_topic=self._topics.alerts,
-                                      partition=None, offset=None)
-                out.append((self._topics.deadletter, Stage.EMIT.value, letter))
-        return out
+        topics = self._topics
+        records: list[Record] = [(topics.deadletter, key, letter) for key, letter in out.letters]
+        records.extend(encoded_alerts(out.alerts, topics.alerts, topics.deadletter, self._pipeline, self._now))
+        records.extend(encoded_facts(out.facts, topics.customers, topics.deadletter, self._pipeline, self._now))
+        await self._sender.send(records, lambda: self._table.publish(writes))
 
 
 def _by_conversation(items: Iterable[_Item]) -> dict[str, list[_Item]]:

@@ -24,6 +24,7 @@ class Stage(StrEnum):
     TRACK = "track"
     STORE = "store"  # the conversation's record could not be stored: the batch's events for it are not applied
     TICK = "tick"
+    CUSTOMER = "customer"  # a conversation fact the customer stage cannot read or apply
     EMIT = "emit"
     DELIVER = "deliver"
 

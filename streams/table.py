@@ -1,4 +1,5 @@
-"""The conversation table: one changelog-backed record per open conversation.
+"""The conversation table (one changelog-backed record per open conversation) and the customer
+table (one per identified customer).
 
 The conversations agent takes events in batches that span partitions, and the deadline timer
 writes outside any stream, so every write names its partition (the input partition that owns
@@ -15,6 +16,7 @@ from typing import Any
 import faust
 from faust.stores.rocksdb import Store as RocksStore
 
+from customers import CustomerState
 from tracking import ConversationRecord
 
 STORES = {"memory": "memory://", "rocksdb": "rocksdb://"}
@@ -29,7 +31,16 @@ def decode(value: bytes) -> tuple[int, ConversationRecord]:
     return int(data["p"]), ConversationRecord.from_dict(data["r"])
 
 
-class ConversationTable(faust.Table):
+def encode_customer(partition: int, state: CustomerState) -> bytes:
+    return json.dumps({"p": partition, "r": state.to_dict()}, separators=(",", ":"), allow_nan=False).encode()
+
+
+def decode_customer(value: bytes) -> tuple[int, CustomerState]:
+    data = json.loads(value)
+    return int(data["p"]), CustomerState.from_dict(data["r"])
+
+
+class PartitionedTable(faust.Table):
     """A faust table whose writes say which partition's changelog they go to.
 
     A write changes the local store at once and is sent to the changelog by :meth:`publish`, the
@@ -72,9 +83,18 @@ class ConversationTable(faust.Table):
 
 
 def conversation_table(app: faust.App, partitions: int) -> Any:
-    """The table, on the app's store (``STORES``; faust takes an empty ``rocksdb://`` URL for none)."""
-    table = ConversationTable(
-        app, name="conversations", default=None, partitions=partitions,
+    """The conversation table, on the app's store (``STORES``; faust takes an empty ``rocksdb://`` URL for none)."""
+    return _table(app, "conversations", partitions)
+
+
+def customer_table(app: faust.App, partitions: int) -> Any:
+    """The customer table, keyed by customer id, partitioned as the customers topic."""
+    return _table(app, "customers", partitions)
+
+
+def _table(app: faust.App, name: str, partitions: int) -> Any:
+    table = PartitionedTable(
+        app, name=name, default=None, partitions=partitions,
         key_type=str, value_type=bytes,  # keys as JSON (str survives recovery as str), values as our bytes
     )
     return app.tables.add(table)

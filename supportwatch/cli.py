@@ -8,6 +8,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import quote
 
 from pydantic import ValidationError
 
@@ -47,8 +48,11 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--workers", type=int, default=1,
                         help="processes, each replaying the conversations of one partition (default 1)")
 
-    inspect = sub.add_parser("inspect", help="a conversation's clocks and mood, from a running worker")
-    inspect.add_argument("conversation_id")
+    inspect = sub.add_parser("inspect", help="a conversation's clocks and mood, or a customer's state, "
+                                             "from a running worker")
+    inspect.add_argument("conversation_id", nargs="?", default=None)
+    inspect.add_argument("--customer", default=None, metavar="ID",
+                         help="a customer's conversations, contacts, breaches, mood and churn risk")
     inspect.add_argument("--url", default=None, help="worker base URL (default: from settings)")
 
     for verb, text in (("ack", "acknowledge an alert: stops its re-escalation (a higher level still pages)"),
@@ -114,7 +118,12 @@ def _run(args: argparse.Namespace) -> int:
         return run_replay(settings, args.events, policies=args.policies, report=args.report,
                           alerts=args.alerts, sentiment=not args.no_sentiment, workers=args.workers)
     if args.command == "inspect":
-        return _inspect(settings, args.conversation_id, args.url)
+        if (args.conversation_id is None) == (args.customer is None):
+            print("supportwatch inspect: give a conversation id or --customer ID", file=sys.stderr)
+            return 2
+        if args.customer is not None:
+            return _inspect(settings, "customers", args.customer, args.url)
+        return _inspect(settings, "conversations", args.conversation_id, args.url)
     if args.command in ("ack", "snooze", "unack"):
         from supportwatch.oncall import run_action
 
@@ -146,16 +155,18 @@ def _run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _inspect(settings: Settings, conversation_id: str, url: str | None) -> int:
+def _inspect(settings: Settings, table: str, key: str, url: str | None) -> int:
+    """GET ``/<table>/<key>/`` from a worker (faust routes it to the worker that holds the key)."""
     import httpx
 
     base = url or settings.web_url
     try:
-        response = httpx.get(f"{base.rstrip('/')}/conversations/{conversation_id}/", timeout=10, follow_redirects=True)
+        response = httpx.get(f"{base.rstrip('/')}/{table}/{quote(key, safe='')}/", timeout=10, follow_redirects=True)
     except httpx.HTTPError as exc:
         raise SupportwatchError(f"cannot reach the worker at {base}: {exc}") from exc
     if response.status_code == 404:
-        print(f"supportwatch: no open conversation {conversation_id!r}", file=sys.stderr)
+        what = "customer" if table == "customers" else "open conversation"
+        print(f"supportwatch: no {what} {key!r}", file=sys.stderr)
         return 1
     response.raise_for_status()
     print(json.dumps(response.json(), indent=2))

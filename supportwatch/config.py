@@ -1,5 +1,5 @@
-"""The YAML configuration file: SLA calendars and policies, detractor rules, alert routing
-and channel goals. Loaded once at start-up; each section is validated by the package that owns
+"""The YAML configuration file: SLA calendars and policies, detractor rules, alert routing,
+channel goals and the customer rules. Loaded once at start-up; each section is validated by the package that owns
 it, and every error names the file, line and field."""
 
 from __future__ import annotations
@@ -9,11 +9,12 @@ from importlib import resources
 from pathlib import Path
 
 from alerts import RoutingConfig, parse_channel_goals, parse_routing
+from customers import CustomerRules, parse_customer_rules
 from mood import MoodRules, parse_rules
 from sla import PolicySet, parse_policies
 from supportwatch import yamlfile
 
-SECTIONS = ("calendars", "policies", "detractor", "routing", "channel_goals")
+SECTIONS = ("calendars", "policies", "detractor", "routing", "channel_goals", "customers")
 
 
 def default_config_path() -> Path:
@@ -27,6 +28,7 @@ class Config:
     mood_rules: MoodRules
     routing: RoutingConfig
     channel_goals: dict[str, float]
+    customer_rules: CustomerRules
 
 
 def load_config(path: Path | None) -> Config:
@@ -43,4 +45,5 @@ def load_config(path: Path | None) -> Config:
         mood_rules=parse_rules(data.get("detractor"), lines),
         routing=parse_routing(data.get("routing"), lines),
         channel_goals=parse_channel_goals(data.get("channel_goals"), lines),
+        customer_rules=parse_customer_rules(data.get("customers"), lines),
     )

@@ -9,7 +9,7 @@ from events.exceptions import REASONS
 from supportwatch import __version__
 
 DROP_REASONS = ("duplicate", "late")
-STAGES = ("classify", "track", "store", "tick", "emit", "deliver")  # streams.failures.Stage
+STAGES = ("classify", "track", "store", "tick", "customer", "emit", "deliver")  # streams.failures.Stage
 
 
 class PipelineMetrics:

@@ -2,9 +2,13 @@
 no broker and no sleeping. Deadlines fire when event time passes them; the report and the alert
 log are the contract other tools read (README, "Replay").
 
-Conversations are independent, so ``--workers N`` replays them in N forked processes, each owning
-the conversations whose id hashes to it (as the topic key spreads them over partitions), and
-merges the results: the same report, the same alerts in order of firing."""
+The customer level runs in the same pass: each conversation fact is applied to its customer as it
+happens (the live worker sends it through the customers topic), so the alerts carry the same
+customer context and the report gains one row per customer.
+
+Customers are independent, so ``--workers N`` replays them in N forked processes, each owning the
+customers (and the conversations without one) whose id hashes to it, and merges the results: the
+same report, the same alerts in order of firing."""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from alerts import Alert
+from customers import CustomerState, CustomerStep, CustomerTracker
 from events import Event, EventLimits, InvalidEvent, decode_event
 from models.protocol import Classifier, Sentiment
 from models.text import clean
@@ -57,8 +62,41 @@ class ConversationReport:
 
 
 @dataclass
+class CustomerReport:
+    customer_id: str
+    conversations: set[str] = field(default_factory=set)
+    channels: set[str] = field(default_factory=set)
+    repeat_contacts: int = 0
+    channel_switches: int = 0
+    resolutions: int = 0
+    recontacts: int = 0
+    breaches_30d: int = 0
+    at_risk: bool = False
+    at_risk_reasons: tuple[str, ...] = ()
+
+    def take(self, step: CustomerStep, conversation_id: str, channel: str) -> None:
+        self.conversations.add(conversation_id)
+        self.channels.add(channel)
+        if step.repeat is not None:
+            self.repeat_contacts += 1
+            self.channel_switches += step.repeat.channel_switch
+        self.resolutions += step.resolution is not None
+        self.recontacts += len(step.recontacts)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "customer_id": self.customer_id, "conversations": len(self.conversations),
+            "channels": sorted(self.channels), "repeat_contacts": self.repeat_contacts,
+            "channel_switches": self.channel_switches, "breaches_30d": self.breaches_30d,
+            "at_risk": self.at_risk, "at_risk_reasons": list(self.at_risk_reasons),
+            "first_contact_resolutions": self.resolutions - self.recontacts,
+        }
+
+
+@dataclass
 class ReplayResult:
     conversations: dict[str, ConversationReport] = field(default_factory=dict)
+    customers: dict[str, CustomerReport] = field(default_factory=dict)
     open_state: dict[str, dict[str, Any]] = field(default_factory=dict)
     alerts: list[Alert] = field(default_factory=list)
     invalid: Counter[str] = field(default_factory=Counter)
@@ -72,6 +110,7 @@ class ReplayResult:
                 row["state"] = self.open_state[conversation.conversation_id]
             rows.append(row)
         return {"conversations": rows, "channels": _channels(self.conversations.values()),
+                "customers": [customer.to_dict() for customer in self.customers.values()],
                 "invalid_events": dict(self.invalid), "dropped_events": dict(self.dropped),
                 "alerts": dict(Counter(alert.kind.value for alert in self.alerts))}
 
@@ -141,10 +180,12 @@ MAX_TICKS_BETWEEN_EVENTS = 1000
 
 
 def replay(events: Sequence[Event], tracker: Tracker, sentiments: dict[str, Sentiment],
-           end: datetime | None = None) -> ReplayResult:
-    """Replay ``events`` (sorted by event time) up to ``end`` (default: the last event's time)."""
+           end: datetime | None = None, customers: CustomerTracker | None = None) -> ReplayResult:
+    """Replay ``events`` (sorted by event time) up to ``end`` (default: the last event's time);
+    with ``customers``, the customer level too."""
     result = ReplayResult()
     records: dict[str, ConversationRecord] = {}
+    people: dict[str, CustomerState] = {}
     deadlines: DeadlineIndex[str] = DeadlineIndex()
     ticks: Counter[str] = Counter()  # ticks per conversation since its latest event
 
@@ -170,7 +211,16 @@ def replay(events: Sequence[Event], tracker: Tracker, sentiments: dict[str, Sent
         for detractor in update.detractors:
             report.detractor = True
             report.detractor_reasons.add(detractor.reason.value)
-        result.alerts.extend(update.alerts)
+        fact = update.fact
+        if fact is None or customers is None:
+            result.alerts.extend(update.alerts)
+        else:
+            step = customers.apply(people.get(fact.customer_id), fact)
+            people[fact.customer_id] = step.state
+            if not step.duplicate:
+                result.customers.setdefault(fact.customer_id, CustomerReport(fact.customer_id)).take(
+                    step, fact.conversation_id, fact.channel)
+                result.alerts.extend(step.alerts)
         if update.next_due_ts is None:
             deadlines.discard(key)
         else:
@@ -208,31 +258,58 @@ def replay(events: Sequence[Event], tracker: Tracker, sentiments: dict[str, Sent
         for key, record in records.items():
             if not record.sla.finished:
                 result.open_state[key] = tracker.describe(record, last)
+        if customers is not None:
+            _close_customers(customers, people, result, last.timestamp())
     return result
 
 
-def partition_of(conversation_id: str, workers: int) -> int:
-    return zlib.crc32(conversation_id.encode("utf-8")) % workers
+def _close_customers(customers: CustomerTracker, people: dict[str, CustomerState], result: ReplayResult,
+                     at: float) -> None:
+    """Judge each customer's churn risk at the end (as the live worker's timer does) and fill in
+    what the report says about them then."""
+    for customer_id, report in result.customers.items():
+        state = people[customer_id]
+        if state.risk:
+            result.alerts.extend(customers.reevaluate(state, at).alerts)
+        report.breaches_30d = customers.context(state, at).breaches_30d
+        report.at_risk, report.at_risk_reasons = bool(state.risk), state.risk
 
 
-# What forked replay processes read (inherited, never pickled): events, tracker, sentiments, workers.
-_FORKED: tuple[Sequence[Event], Tracker, dict[str, Sentiment], int] | None = None
+def partition_of(key: str, workers: int) -> int:
+    return zlib.crc32(key.encode("utf-8")) % workers
+
+
+def owners(events: Iterable[Event]) -> dict[str, str]:
+    """Each conversation's partition key: its customer id (the first its events name), else its own id."""
+    out: dict[str, str] = {}
+    for event in events:
+        if event.customer_id is not None:
+            out.setdefault(event.conversation_id, event.customer_id)
+        elif event.conversation_id not in out:
+            out[event.conversation_id] = event.conversation_id
+    return out
+
+
+# What forked replay processes read (inherited, never pickled): events, trackers, sentiments, workers, owners.
+_Forked = tuple[Sequence[Event], Tracker, CustomerTracker | None, dict[str, Sentiment], int, dict[str, str]]
+_FORKED: _Forked | None = None
 
 
 def _replay_part(part: int) -> ReplayResult:
     assert _FORKED is not None  # noqa: S101 - set by replay_parallel before forking
-    events, tracker, sentiments, workers = _FORKED
-    mine = [e for e in events if partition_of(e.conversation_id, workers) == part]
-    return replay(mine, tracker, sentiments, end=events[-1].occurred_at if events else None)
+    events, tracker, customers, sentiments, workers, owner = _FORKED
+    mine = [e for e in events if partition_of(owner[e.conversation_id], workers) == part]
+    return replay(mine, tracker, sentiments, end=events[-1].occurred_at if events else None, customers=customers)
 
 
 def replay_parallel(events: Sequence[Event], tracker: Tracker, sentiments: dict[str, Sentiment],
-                    workers: int) -> ReplayResult:
-    """:func:`replay` over ``workers`` processes, one per partition of the conversations."""
+                    workers: int, customers: CustomerTracker | None = None) -> ReplayResult:
+    """:func:`replay` over ``workers`` processes, one per partition of the customers."""
     if workers <= 1:
-        return replay(events, tracker, sentiments)
+        return replay(events, tracker, sentiments, customers=customers)
     global _FORKED
-    _FORKED = (events, tracker, sentiments, workers)
+    owner = owners(events)
+    _FORKED = (events, tracker, customers, sentiments, workers, owner)
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             parts = pool.map(_replay_part, range(workers))
@@ -240,7 +317,11 @@ def replay_parallel(events: Sequence[Event], tracker: Tracker, sentiments: dict[
         _FORKED = None
     merged = ReplayResult()
     for key in dict.fromkeys(e.conversation_id for e in events):  # first-seen order, as one process has it
-        merged.conversations[key] = parts[partition_of(key, workers)].conversations[key]
+        merged.conversations[key] = parts[partition_of(owner[key], workers)].conversations[key]
+    for customer_id in dict.fromkeys(e.customer_id for e in events if e.customer_id is not None):
+        found = parts[partition_of(customer_id, workers)].customers.get(customer_id)
+        if found is not None:
+            merged.customers[customer_id] = found
     for part in parts:
         merged.open_state.update(part.open_state)
         merged.dropped.update(part.dropped)
@@ -259,7 +340,7 @@ def run_replay(
     with path.open("rb") as handle:
         events = read_events(handle, settings.limits, invalid)
     sentiments = classify_all(events, runtime.classifier(), settings.model.batch_size) if sentiment else {}
-    result = replay_parallel(events, runtime.tracker, sentiments, workers)
+    result = replay_parallel(events, runtime.tracker, sentiments, workers, customers=runtime.customer_tracker)
     result.invalid.update(invalid)
     report.write_text(json.dumps(result.report(), indent=2) + "\n", encoding="utf-8")
     if alerts is not None:

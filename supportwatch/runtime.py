@@ -10,6 +10,8 @@ from datetime import timedelta
 from prometheus_client import CollectorRegistry
 
 from alerts import AlertMetrics
+from customers import CustomerTracker
+from customers.metrics import CustomerMetrics
 from models import Classifier, load_classifier
 from models.metrics import SentimentMetrics
 from mood import MoodTracker
@@ -31,12 +33,14 @@ class Runtime:
     registry: CollectorRegistry
     now: Now
     tracker: Tracker
+    customer_tracker: CustomerTracker
     pipeline_metrics: PipelineMetrics
     sla_metrics: SlaMetrics
     sentiment_metrics: SentimentMetrics
     mood_metrics: MoodMetrics
     tracking_metrics: TrackingMetrics
     alert_metrics: AlertMetrics
+    customer_metrics: CustomerMetrics
     _classifier: Classifier | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -65,11 +69,13 @@ def build_runtime(
         registry=registry,
         now=now,
         tracker=tracker,
+        customer_tracker=CustomerTracker(config.customer_rules, settings.alerts.link_template),
         pipeline_metrics=PipelineMetrics(registry),
         sla_metrics=SlaMetrics(registry, config.policies),
         sentiment_metrics=SentimentMetrics(registry),
         mood_metrics=MoodMetrics(registry),
         tracking_metrics=TrackingMetrics(registry),
         alert_metrics=AlertMetrics(registry),
+        customer_metrics=CustomerMetrics(registry),
         _classifier=classifier,
     )

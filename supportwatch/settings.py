@@ -20,12 +20,13 @@ class Topics(BaseModel):
     events: str = "supportwatch.events"
     alerts: str = "supportwatch.alerts"
     deadletter: str = "supportwatch.deadletter"
+    customers: str = "supportwatch.customers"  # conversation facts, keyed by customer id
     partitions: int = Field(default=4, ge=1, le=256)
     replication_factor: int = Field(default=1, ge=1)
 
     def all(self) -> dict[str, int]:
         """Every topic supportwatch creates at start-up, with its partition count."""
-        return {name: self.partitions for name in (self.events, self.alerts, self.deadletter)}
+        return {name: self.partitions for name in (self.events, self.alerts, self.deadletter, self.customers)}
 
 
 class Settings(BaseSettings):

@@ -10,14 +10,19 @@ from datetime import datetime
 from typing import Any
 
 from alerts import Alert, from_detractor, from_sla_signal
+from customers import ConversationFact
 from events import Author, Event, EventType, Status, Survey
 from models.protocol import Sentiment
 from mood import MoodTracker
 from mood.signals import DetractorSignal
 from sla import SlaEngine, SlaStep
 from sla.plans import Deadline
-from sla.signals import ClockOutcome, SlaSignal
+from sla.signals import Clock, ClockOutcome, SlaSignal
 from tracking.record import ConversationRecord
+
+# A conversation's mood change that is worth telling its customer's state about.
+MOOD_STEP = 0.2
+_CLOSED = ("solved", "closed")
 
 
 @dataclass(frozen=True)
@@ -40,6 +45,9 @@ class Update:
     survey: Survey | None = None  # a survey answer the event carried
     dropped: str | None = None
     next_due_ts: float | None = None  # epoch seconds, as the deadline index keeps it
+    # For a conversation with a customer id: what its customer is told, with ``alerts`` inside
+    # (they reach the alerts topic through the customer stage, with the customer's context).
+    fact: ConversationFact | None = None
 
 
 class Tracker:
@@ -78,10 +86,13 @@ class Tracker:
         ref = self._engine.ref(record.sla)
         alerts = self._sla_alerts(step)
         alerts.extend(from_detractor(ref, signal, self._link) for signal in detractors)
+        survey = event.survey if event.type is EventType.SURVEY else None
+        fact = self._fact(record, event.occurred_at.timestamp(), alerts, step.outcomes, survey=survey,
+                          resolved=resolution is not None)
         return Update(
             record=record, alerts=alerts, signals=list(step.signals), outcomes=list(step.outcomes),
             detractors=detractors, resolution=resolution, next_due_ts=self._engine.next_due_ts(record.sla),
-            survey=event.survey if event.type is EventType.SURVEY else None,
+            survey=survey, fact=fact,
         )
 
     def on_tick(self, record: ConversationRecord, now_ts: float) -> Update:
@@ -89,9 +100,12 @@ class Tracker:
         keeps them: pass a due time on as it is, never through a ``datetime``)."""
         step = self._engine.advance(record.sla, now_ts)
         record.sla = step.state
+        alerts = self._sla_alerts(step)
+        at = max((signal.fired for signal in step.signals), default=now_ts)
         return Update(
-            record=record, alerts=self._sla_alerts(step), signals=list(step.signals),
+            record=record, alerts=alerts, signals=list(step.signals),
             outcomes=list(step.outcomes), next_due_ts=self._engine.next_due_ts(record.sla),
+            fact=self._fact(record, at, alerts, step.outcomes),
         )
 
     def next_due_ts(self, record: ConversationRecord) -> float | None:
@@ -109,6 +123,35 @@ class Tracker:
             "mood": record.mood.to_dict() if record.mood is not None else None,
             "agent_replies": record.agent_replies,
         }
+
+    def _fact(
+        self, record: ConversationRecord, at: float, alerts: list[Alert], outcomes: list[ClockOutcome], *,
+        survey: Survey | None = None, resolved: bool = False,
+    ) -> ConversationFact | None:
+        """What the customer is told about this change of ``record``, if it has a customer and the
+        change matters: its first fact, its first reply, a survey, its resolution, its opening or
+        closing, a mood change of :data:`MOOD_STEP`, or alerts (breaches, detractor signals...)."""
+        core = record.sla.core
+        if core.customer_id is None:
+            return None
+        is_open = core.status not in _CLOSED
+        mood = record.mood.mood if record.mood is not None else None
+        mood_moved = mood is not None and (record.fact_mood is None or abs(mood - record.fact_mood) >= MOOD_STEP)
+        answered = any(outcome.clock is Clock.FIRST_REPLY for outcome in outcomes)
+        if not (record.facts == 0 or alerts or answered or survey is not None or resolved
+                or mood_moved or is_open != record.fact_open):
+            return None
+        record.facts += 1
+        record.fact_open = is_open
+        if mood is not None:
+            record.fact_mood = mood
+        return ConversationFact(
+            customer_id=core.customer_id, conversation_id=record.sla.conversation_id, seq=record.facts, at=at,
+            channel=core.channel, team=core.team, priority=core.priority, tier=core.tier,
+            opened=record.facts == 1, is_open=is_open, answered=answered, mood=mood,
+            survey=(survey.kind.value, survey.score) if survey is not None else None,
+            resolved=resolved, alerts=tuple(alerts),
+        )
 
     def _sla_alerts(self, step: SlaStep) -> list[Alert]:
         return [from_sla_signal(signal, self._link) for signal in step.signals]

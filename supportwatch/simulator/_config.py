@@ -1,4 +1,5 @@
-"""Simulator settings: arrival rate, channel mix, how often agents are late, what breaks."""
+"""Simulator settings: arrival rate, channel mix, returning customers, how often agents are late, what
+breaks."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ DEFAULT_MIX: Mapping[str, float] = MappingProxyType(
 TEAMS: tuple[str, ...] = ("billing", "tech", "returns", "shipping", "accounts")
 _RATIOS = (
     "late_ratio", "critical_ratio", "near_breach_ratio", "invalid_ratio", "bot_ratio", "turn_angry_ratio",
-    "reopen_ratio", "survey_ratio", "extra_fields_ratio",
+    "reopen_ratio", "survey_ratio", "extra_fields_ratio", "returning_share", "channel_switch_ratio", "vip_share",
 )  # fmt: skip
 
 
@@ -48,6 +49,12 @@ class SimulatorConfig:
     replies draw from the same bands. ``backlog_per_channel`` conversations per channel are already
     waiting at ``start`` and reach their target (or critical limit) within ``backlog_horizon``: this
     is what makes slow channels (email: 4 h) show breaches in a short demo.
+
+    A ``returning_share`` of new conversations comes from a customer whose latest conversation opened
+    ``return_gap_min`` to ``return_gap_max`` earlier (one whose conversation went badly is likelier),
+    on another channel with probability ``channel_switch_ratio``; the last ``remembered_customers``
+    customers can return. A ``vip_share`` of new customers are ``"vip"``: every event of their
+    conversations carries ``customer_tier``.
     """
 
     seed: int = 7
@@ -69,6 +76,12 @@ class SimulatorConfig:
     teams: tuple[str, ...] = TEAMS
     agents_per_team: int = 6
     oversized_text_bytes: int = 20_000
+    returning_share: float = 0.25
+    channel_switch_ratio: float = 0.7
+    return_gap_min: timedelta = timedelta(minutes=2)
+    return_gap_max: timedelta = timedelta(hours=2)
+    remembered_customers: int = 10_000
+    vip_share: float = 0.05
 
     def __post_init__(self) -> None:
         for name in _RATIOS:
@@ -92,6 +105,10 @@ class SimulatorConfig:
             raise SimulatorConfigError("backlog_per_channel must be >= 0 and backlog_horizon positive")
         if not self.teams or self.agents_per_team < 1 or self.oversized_text_bytes < 1:
             raise SimulatorConfigError("teams must be non-empty; agents_per_team, oversized_text_bytes >= 1")
+        if self.return_gap_min < timedelta(0) or self.return_gap_max <= self.return_gap_min:
+            raise SimulatorConfigError("return_gap_min must be >= 0 and below return_gap_max")
+        if self.remembered_customers < 1:
+            raise SimulatorConfigError("remembered_customers must be >= 1")
 
     @classmethod
     def demo(cls, seed: int = 7, **overrides: object) -> SimulatorConfig:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from supportwatch.simulator._config import ReplyTarget, SimulatorConfig
+from supportwatch.simulator._customers import Customer
 from supportwatch.simulator._texts import Mood, agent_text, bot_text, customer_text, nudge_text
 
 Band = Literal["on_time", "near", "late", "critical"]
@@ -37,6 +37,16 @@ class Planned:
     body: dict[str, Any]
 
 
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    """A planned conversation: its events in event-time order, and whether it went badly (a late
+    reply, a reopen, or an angry customer at the end)."""
+
+    opened_at: datetime
+    events: list[Planned]
+    troubled: bool
+
+
 def draw_reply(rng: random.Random, config: SimulatorConfig, target: ReplyTarget) -> tuple[float, Band]:
     """An agent's reply delay in seconds and the band it falls in relative to ``target``."""
     roll = rng.random()
@@ -58,10 +68,10 @@ def format_time(rng: random.Random, at: datetime) -> str:
 
 
 class _Script:
-    def __init__(self, rng: random.Random, config: SimulatorConfig, channel: str) -> None:
+    def __init__(self, rng: random.Random, config: SimulatorConfig, channel: str, customer: Customer) -> None:
         self.rng, self.config, self.channel = rng, config, channel
+        self.customer_id, self.customer_tier = customer.customer_id, customer.tier
         self.conversation_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
-        self.customer_id = f"cust-{rng.randint(1, 250_000):06d}"
         self.team = rng.choice(config.teams)
         self.agent_id = f"{self.team}-{rng.randint(1, config.agents_per_team):02d}"
         self.priority = rng.choices(("low", "normal", "high", "urgent"), weights=(0.1, 0.65, 0.18, 0.07))[0]
@@ -79,6 +89,8 @@ class _Script:
             "priority": self.priority,
             "customer_id": self.customer_id,
         }
+        if self.customer_tier is not None:
+            body["customer_tier"] = self.customer_tier
         body.update({k: v for k, v in fields.items() if v is not None})
         if rng.random() < self.config.extra_fields_ratio:
             for name, choices in rng.sample(_EXTRA_FIELDS, rng.randint(1, 2)):
@@ -106,13 +118,14 @@ def conversation(
     config: SimulatorConfig,
     channel: str,
     t0: datetime,
+    customer: Customer,
     first_reply: tuple[float, Band] | None = None,
-) -> Iterator[Planned]:
-    """Events of one conversation that opens at ``t0``, sorted by event time.
+) -> Conversation:
+    """One conversation of ``customer`` that opens at ``t0``.
 
     ``first_reply`` forces the first agent reply's delay and band (the demo backlog uses it).
     """
-    s = _Script(rng, config, channel)
+    s = _Script(rng, config, channel, customer)
     target = config.targets[channel]
     gap_low, gap_high = _CUSTOMER_GAP[channel]
     mood: Mood = rng.choices(("angry", "neutral", "happy"), weights=(0.3, 0.58, 0.12))[0]
@@ -196,4 +209,4 @@ def conversation(
         s.add(t, "survey", author="customer", survey={"kind": kind, "score": score[kind]})
     s.status(t + seconds(rng.uniform(300, 3600)), "closed", "system")
     s.planned.sort(key=lambda p: p.at)
-    return iter(s.planned)
+    return Conversation(t0, s.planned, late > 0 or reopened or mood == "angry")

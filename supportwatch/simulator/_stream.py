@@ -13,7 +13,8 @@ from datetime import UTC, datetime, timedelta
 from events.exceptions import Reason
 from supportwatch.simulator._broken import break_event
 from supportwatch.simulator._config import SimulatorConfig
-from supportwatch.simulator._conversation import Planned, conversation
+from supportwatch.simulator._conversation import Conversation, Planned, conversation
+from supportwatch.simulator._customers import Customer, Customers
 from supportwatch.simulator.exceptions import SimulatorConfigError
 
 _Entry = tuple[datetime, int, Planned, Iterator[Planned]]
@@ -35,9 +36,10 @@ class SimRecord:
 
 
 class Simulator:
-    """Conversations arrive as a Poisson process (``conversations_per_minute`` of event time) on a
-    channel drawn from ``channel_mix``; their events are merged in event-time order. Each call of
-    :meth:`records` or :meth:`events` starts the same stream again from ``start``."""
+    """Conversations arrive as a Poisson process (``conversations_per_minute`` of event time), from a
+    new customer on a channel drawn from ``channel_mix`` or from a recent one coming back
+    (``returning_share``); their events are merged in event-time order. Each call of :meth:`records`
+    or :meth:`events` starts the same stream again from ``start``."""
 
     def __init__(self, config: SimulatorConfig, start: datetime) -> None:
         if start.tzinfo is None or start.utcoffset() is None:
@@ -54,6 +56,7 @@ class Simulator:
         config = self.config
         rng = _seeded(config.seed)
         broken_rng = _seeded(rng.getrandbits(64))
+        customers = Customers(rng, config)
         heap: list[_Entry] = []
         order = itertools.count()
 
@@ -63,16 +66,20 @@ class Simulator:
                 heapq.heappush(heap, (first.at, next(order), first, script))
 
         for channel in sorted(c for c, weight in config.channel_mix.items() if weight > 0):
-            for _ in range(config.backlog_per_channel):
-                begin(self._backlog_conversation(_seeded(rng.getrandbits(64)), channel))
-        channels = list(config.channel_mix)
-        weights = [config.channel_mix[c] for c in channels]
+            for index in range(config.backlog_per_channel):
+                customer = customers.new(rng)
+                critical = index % 5 == 0
+                backlog = self._backlog_conversation(_seeded(rng.getrandbits(64)), channel, customer, critical)
+                customers.remember(backlog.opened_at, customer, channel, backlog.troubled)
+                begin(iter(backlog.events))
         rate = config.conversations_per_minute / 60.0
         arrival = self.start + timedelta(seconds=rng.expovariate(rate))
         while True:
             if not heap or arrival <= heap[0][0]:
-                channel = rng.choices(channels, weights=weights)[0]
-                begin(conversation(_seeded(rng.getrandbits(64)), config, channel, arrival))
+                customer, channel = customers.arrival(rng, arrival)
+                convo = conversation(_seeded(rng.getrandbits(64)), config, channel, arrival, customer)
+                customers.remember(arrival, customer, channel, convo.troubled)
+                begin(iter(convo.events))
                 arrival += timedelta(seconds=rng.expovariate(rate))
                 continue
             at, _, planned, script = heapq.heappop(heap)
@@ -83,16 +90,20 @@ class Simulator:
                 yield SimRecord(at, key, value, reason)
             begin(script)
 
-    def _backlog_conversation(self, rng: random.Random, channel: str) -> Iterator[Planned]:
-        """A conversation already waiting at ``start`` whose first reply breaches (one in five:
-        goes critical) somewhere between a quarter horizon before ``start`` and the horizon after."""
+    def _backlog_conversation(
+        self, rng: random.Random, channel: str, customer: Customer, critical: bool
+    ) -> Conversation:
+        """A conversation already waiting at ``start`` whose first reply breaches its target somewhere
+        between a quarter horizon before ``start`` and the horizon after, or (``critical``, every
+        fifth of a channel's backlog) its critical limit within the horizon after ``start``."""
         target = self.config.targets[channel]
-        due = self.start + self.config.backlog_horizon * rng.uniform(-0.25, 1.0)
-        if rng.random() < 0.2:
+        if critical:
+            due = self.start + self.config.backlog_horizon * rng.uniform(0.0, 1.0)
             delay = target.critical * rng.uniform(1.02, 1.2)
             opened = due - timedelta(seconds=target.critical)
-            return conversation(rng, self.config, channel, opened, (delay, "critical"))
+            return conversation(rng, self.config, channel, opened, customer, (delay, "critical"))
+        due = self.start + self.config.backlog_horizon * rng.uniform(-0.25, 1.0)
         ceiling = min(1.6, 0.95 * target.critical / target.target)
         delay = target.target * rng.uniform(1.05, ceiling)
         opened = due - timedelta(seconds=target.target)
-        return conversation(rng, self.config, channel, opened, (delay, "late"))
+        return conversation(rng, self.config, channel, opened, customer, (delay, "late"))

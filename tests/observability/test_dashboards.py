@@ -25,7 +25,8 @@ from .promql import (
     series,
 )
 
-EXPECTED_UIDS = {"supportwatch-sla", "supportwatch-sentiment", "supportwatch-teams", "supportwatch-pipeline"}
+EXPECTED_UIDS = {"supportwatch-sla", "supportwatch-sentiment", "supportwatch-teams", "supportwatch-customers",
+                 "supportwatch-pipeline"}
 PROVISIONING = ROOT / "grafana" / "provisioning"
 
 

@@ -139,7 +139,7 @@ def test_worker_is_scraped(prometheus: str) -> None:
 
 
 @pytest.mark.parametrize("uid", ["supportwatch-sla", "supportwatch-sentiment", "supportwatch-teams",
-                                 "supportwatch-pipeline"])
+                                 "supportwatch-customers", "supportwatch-pipeline"])
 def test_every_panel_query_returns_data(prometheus: str, uid: str) -> None:
     board = dashboards()[f"{uid}.json"]
     empty = []

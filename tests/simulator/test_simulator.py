@@ -1,11 +1,13 @@
 """The event simulator: deterministic, valid v1 events, broken ones refused for the intended reason,
-SLA reply bands in the configured proportions, demo backlog breaching on every channel."""
+SLA reply bands in the configured proportions, demo backlog breaching on every channel, customers
+returning on another channel, vip customers' tier on every event."""
 
 from __future__ import annotations
 
 import itertools
 import json
 from collections import Counter, defaultdict
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -165,13 +167,16 @@ def test_surveys_are_worse_after_late_replies() -> None:
     late=st.floats(0, 0.5),
     invalid=st.floats(0, 0.3),
     backlog=st.integers(0, 3),
+    returning=st.floats(0, 1),
+    remembered=st.integers(1, 50),
 )
 def test_stream_order_and_validity_hold_for_any_config(
-    seed: int, rate: float, late: float, invalid: float, backlog: int
+    seed: int, rate: float, late: float, invalid: float, backlog: int, returning: float, remembered: int
 ) -> None:
     config = SimulatorConfig(
         seed=seed, conversations_per_minute=rate, late_ratio=late, invalid_ratio=invalid,
-        backlog_per_channel=backlog,
+        backlog_per_channel=backlog, returning_share=returning, remembered_customers=remembered,
+        return_gap_min=timedelta(0),
     )  # fmt: skip
     records = take(config, 400)
     assert all(a.at <= b.at for a, b in itertools.pairwise(records)), "event-time order"
@@ -213,6 +218,11 @@ def test_demo_config_breaches_every_channel_within_a_wall_minute() -> None:
         ({"channel_mix": {"fax": 1.0}}, "unknown channels"),
         ({"speedup": 0}, "must be positive"),
         ({"channel_mix": {"chat": 0.0}}, "positive sum"),
+        ({"returning_share": -0.1}, "returning_share must be within 0-1"),
+        ({"vip_share": 2}, "vip_share must be within 0-1"),
+        ({"return_gap_min": timedelta(hours=3)}, "below return_gap_max"),
+        ({"return_gap_min": timedelta(seconds=-1)}, "return_gap_min must be >= 0"),
+        ({"remembered_customers": 0}, "remembered_customers must be >= 1"),
     ],
 )
 def test_config_rejects_impossible_values(overrides: dict[str, object], message: str) -> None:
@@ -226,3 +236,119 @@ def test_demo_rejects_unknown_overrides_and_naive_start() -> None:
     with pytest.raises(SimulatorConfigError, match="timezone-aware"):
         Simulator(SimulatorConfig(), datetime(2026, 1, 1))  # noqa: DTZ001 - the naive start under test
     assert Simulator(SimulatorConfig(), datetime(2026, 1, 1, 10, tzinfo=UTC)).start.tzinfo is UTC
+
+
+def openings(config: SimulatorConfig, n: int) -> list[tuple[datetime, str, str, str | None]]:
+    """``(opened at, customer_id, channel, customer_tier)`` of the first ``n`` conversations to open."""
+    seen: dict[str, tuple[datetime, str, str, str | None]] = {}
+    for record in Simulator(config, START).records():
+        if record.invalid is not None:
+            continue
+        body = json.loads(record.value)
+        if body["conversation_id"] not in seen:
+            seen[body["conversation_id"]] = (record.at, body["customer_id"], body["channel"], body.get("customer_tier"))
+            if len(seen) == n:
+                break
+    return list(seen.values())
+
+
+def returns(opened: list[tuple[datetime, str, str, str | None]]) -> list[tuple[float, str, str, datetime]]:
+    """``(minutes since the customer's previous conversation opened, its channel, this channel, at)``
+    for every conversation whose customer had one before."""
+    previous: dict[str, tuple[datetime, str]] = {}
+    found: list[tuple[float, str, str, datetime]] = []
+    for at, customer, channel, _ in opened:
+        if customer in previous:
+            before, was = previous[customer]
+            found.append(((at - before).total_seconds() / 60, was, channel, at))
+        previous[customer] = (at, channel)
+    return found
+
+
+RETURNING = SimulatorConfig(
+    seed=21, conversations_per_minute=20, invalid_ratio=0, returning_share=0.3, channel_switch_ratio=0.7,
+    return_gap_min=timedelta(minutes=5), return_gap_max=timedelta(hours=1),
+)  # fmt: skip
+
+
+def test_returning_customers_come_back_within_the_gap_mostly_on_another_channel() -> None:
+    opened = openings(RETURNING, 2000)
+    assert opened[-1][0] - START > timedelta(hours=1.5), "long enough for customers to be forgotten"
+    back = returns(opened)
+    after_first_gap = [o for o in opened if o[0] >= START + RETURNING.return_gap_min]
+    assert len(back) / len(after_first_gap) == pytest.approx(0.3, abs=0.035)
+    slack = 0.001 / 60  # the wire format's milliseconds
+    assert all(5 - slack <= minutes <= 60 + slack for minutes, *_ in back)
+    assert max(minutes for minutes, *_ in back) > 45, "returns spread over the whole gap"
+    switched = sum(was != now for _, was, now, _ in back) / len(back)
+    assert switched == pytest.approx(0.7, abs=0.06)
+    assert {(was, now) for _, was, now, _ in back} >= {("chat", "phone"), ("email", "chat")}
+
+
+def test_new_customers_are_never_seen_again_without_returns() -> None:
+    opened = openings(replace(RETURNING, returning_share=0.0, backlog_per_channel=2), 2000)
+    assert len({customer for _, customer, *_ in opened}) == len(opened)
+
+
+def test_a_single_channel_customer_returns_on_the_same_channel() -> None:
+    back = returns(openings(replace(RETURNING, channel_mix={"chat": 1.0}), 600))
+    assert back and all(was == now == "chat" for _, was, now, _ in back)
+
+
+def test_only_the_last_remembered_customers_return() -> None:
+    config = replace(RETURNING, conversations_per_minute=120, remembered_customers=40, return_gap_min=timedelta(0))
+    opened = openings(config, 1500)
+    back = returns(opened)
+    assert len(back) > 300
+    for minutes, _, _, at in back:
+        since = at - timedelta(minutes=minutes)
+        newer = {customer for opened_at, customer, *_ in opened if since < opened_at < at}
+        assert len(newer) < config.remembered_customers
+
+
+def test_customers_whose_first_reply_was_late_return_more_often() -> None:
+    events = valid_events(take(replace(RETURNING, late_ratio=0.25), 40_000))
+    convos = sorted(by_conversation(events).values(), key=lambda c: c[0].at)
+    latest: dict[str | None, bool | None] = {}  # customer: was their latest conversation's first reply late
+    came_back: Counter[bool | None] = Counter()
+    conversations: Counter[bool | None] = Counter()
+    for convo in convos:
+        if convo[0].customer_id in latest:
+            came_back[latest[convo[0].customer_id]] += 1
+        asked = next(e.at for e in convo if e.is_customer_message)
+        replied = next((e.at for e in convo if e.author == "agent" and e.type is EventType.MESSAGE), None)
+        target = CHANNEL_TARGETS[convo[0].channel.value].target
+        late = None if replied is None else (replied - asked).total_seconds() > target
+        latest[convo[0].customer_id] = late
+        conversations[late] += 1
+    rates = {late: came_back[late] / conversations[late] for late in (True, False)}
+    assert rates[True] > 1.5 * rates[False], rates
+
+
+def test_vip_customers_carry_their_tier_on_every_event() -> None:
+    records = take(replace(RETURNING, vip_share=0.2), 20_000)
+    bodies = [json.loads(r.value) for r in records]
+    tiers: dict[str, set[str | None]] = defaultdict(set)
+    for body in bodies:
+        tiers[body["customer_id"]].add(body.get("customer_tier"))
+    assert all(t in ({"vip"}, {None}) for t in tiers.values()), "every event of a customer, returning too"
+    assert sum(t == {"vip"} for t in tiers.values()) / len(tiers) == pytest.approx(0.2, abs=0.04)
+    assert {"vip"} == {e.customer_tier for e in valid_events(records) if e.customer_tier is not None}
+    assert {b.get("customer_tier") for b in bodies} == {"vip", None}
+    assert all("customer_tier" not in json.loads(r.value) for r in take(replace(RETURNING, vip_share=0.0), 3000))
+
+
+def test_returning_customers_are_deterministic() -> None:
+    config = replace(RETURNING, vip_share=0.1, backlog_per_channel=3)
+    assert openings(config, 800) == openings(config, 800)
+    assert returns(openings(config, 800)) != returns(openings(replace(config, seed=22), 800))
+
+
+def test_demo_minute_has_customers_returning_on_another_channel() -> None:
+    config = SimulatorConfig.demo()
+    window_end = START + timedelta(seconds=60 * config.speedup)
+    opened = [o for o in openings(config, 2000) if o[0] <= window_end]
+    back = [r for r in returns(opened) if r[3] >= START]
+    assert len(back) >= 40
+    assert sum(was != now for _, was, now, _ in back) >= 25
+    assert any(tier == "vip" for *_, tier in opened)

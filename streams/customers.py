@@ -1,0 +1,162 @@
+"""The customer stage: conversation facts, keyed by customer, applied to the customer table.
+
+The customers topic is keyed by customer id, so the partition that receives a fact owns its
+customer. A batch of facts is decoded (an unreadable one is dead-lettered), each customer's facts
+are applied in order by :class:`~customers.CustomerTracker`, and the customer's record is written
+once per batch. The conversations' alerts that the facts carry leave with the customer's context,
+followed by the customer's own alerts (repeat contact, churn risk), to the alerts topic; then the
+table's changelog is written (streams/sending.py: at-least-once, a repeated fact is ignored by its
+sequence number). A fact that makes the tracker raise is dead-lettered with the stage ``customer``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from alerts import Alert
+from customers import ConversationFact, CustomerState, CustomerTracker, FactError
+from customers.metrics import AtRiskBoard, CustomerMetrics
+from streams.conversations import RawMessage, Topics
+from streams.failures import Stage, log_failure, stage_letter
+from streams.outputs import Outputs
+from streams.sending import BatchSender, Record, encoded_alerts
+from streams.table import decode_customer, encode_customer
+from supportwatch.clock import Now
+from supportwatch.metrics import PipelineMetrics
+
+log = logging.getLogger(__name__)
+
+
+class CustomerStage:
+    def __init__(
+        self,
+        *,
+        tracker: CustomerTracker,
+        table: Any,
+        topics: Topics,
+        outputs: Outputs,
+        metrics: CustomerMetrics,
+        pipeline_metrics: PipelineMetrics,
+        now: Now,
+        retry_first: float = 0.5,
+        retry_max: float = 30.0,
+    ) -> None:
+        self.tracker = tracker
+        self._table = table
+        self._topics = topics
+        self._metrics = metrics
+        self._pipeline = pipeline_metrics
+        self._now = now
+        self._sender = BatchSender(outputs, retry_first=retry_first, retry_max=retry_max)
+        self.board = AtRiskBoard(metrics)
+        self._held: set[str] = set()
+
+    async def process(self, batch: Sequence[RawMessage]) -> None:
+        letters: list[tuple[str, bytes]] = []
+        alerts: list[Alert] = []
+        groups: dict[str, list[tuple[RawMessage, ConversationFact]]] = {}
+        for raw in batch:
+            try:
+                fact = ConversationFact.from_json(raw.value)
+            except FactError as exc:
+                self._failed(raw, exc, letters)
+                continue
+            groups.setdefault(fact.customer_id, []).append((raw, fact))
+        for customer_id, group in groups.items():
+            self._apply(customer_id, group, letters, alerts)
+        self.board.publish(len(self._held))
+        await self._finish(letters, alerts)
+
+    def _apply(self, customer_id: str, group: list[tuple[RawMessage, ConversationFact]],
+               letters: list[tuple[str, bytes]], alerts: list[Alert]) -> None:
+        partition = group[0][0].partition
+        state = self.load(customer_id)
+        for raw, fact in group:
+            try:
+                step = self.tracker.apply(state, fact)
+            except Exception as exc:  # noqa: BLE001 - dead-letter the fact, keep the state before it
+                self._failed(raw, exc, letters)
+                state = self.load(customer_id)
+                continue
+            state = step.state
+            self._metrics.observe(step)
+            alerts.extend(step.alerts)
+        if state is None:
+            return
+        self._store(partition, customer_id, state)
+
+    def load(self, customer_id: str) -> CustomerState | None:
+        stored = self._table.get(customer_id)
+        if stored is None:
+            return None
+        try:
+            return decode_customer(stored)[1]
+        except Exception as exc:  # noqa: BLE001 - a state we cannot read starts the customer afresh
+            log_failure(Stage.CUSTOMER, exc, f"the stored state of customer {customer_id!r}")
+            self._pipeline.stage_errors.labels(stage=Stage.CUSTOMER.value).inc()
+            return None
+
+    def _store(self, partition: int, customer_id: str, state: CustomerState) -> None:
+        self._table.put(partition, customer_id, encode_customer(partition, state))
+        self._held.add(customer_id)
+        self.board.set(customer_id, state.risk)
+
+    def _failed(self, raw: RawMessage, exc: BaseException, letters: list[tuple[str, bytes]]) -> None:
+        log_failure(Stage.CUSTOMER, exc, f"{self._topics.customers}[{raw.partition}]@{raw.offset}")
+        self._pipeline.stage_errors.labels(stage=Stage.CUSTOMER.value).inc()
+        letters.append((Stage.CUSTOMER.value, stage_letter(
+            Stage.CUSTOMER, exc, raw.value, received_at=self._now(), source_topic=self._topics.customers,
+            partition=raw.partition, offset=raw.offset)))
+
+    async def reevaluate(self) -> int:
+        """Judge the churn risk of the customers at risk again by the clock: what put them at risk
+        ages out of the window. Returns how many are no longer at risk."""
+        now_ts = self._now().timestamp()
+        alerts: list[Alert] = []
+        ended = 0
+        for customer_id in self.board.customers():
+            stored = self._table.get(customer_id)
+            if stored is None:
+                self.board.set(customer_id, ())
+                continue
+            partition, state = decode_customer(stored)
+            step = self.tracker.reevaluate(state, now_ts)
+            if not step.alerts:
+                continue
+            ended += 1
+            alerts.extend(step.alerts)
+            self._store(partition, customer_id, state)
+        self.board.publish(len(self._held))
+        if alerts:
+            await self._finish([], alerts)
+        return ended
+
+    def rebuild(self, items: Iterable[tuple[str, Any]], partitions: set[int]) -> int:
+        """The customers held and at risk, from the table's records of ``partitions``."""
+        held: set[str] = set()
+        risky: list[tuple[str, tuple[str, ...]]] = []
+        for key, stored in items:
+            if stored is None:
+                continue
+            try:
+                partition, state = decode_customer(stored)
+            except Exception as exc:  # noqa: BLE001 - an unreadable record is skipped, counted and logged
+                log_failure(Stage.CUSTOMER, exc, f"the stored state of customer {key!r}")
+                self._pipeline.stage_errors.labels(stage=Stage.CUSTOMER.value).inc()
+                continue
+            if partition in partitions:
+                held.add(key)
+                risky.append((key, state.risk))
+        self._held = held
+        self.board.replace(risky)
+        self.board.publish(len(held))
+        return len(held)
+
+    async def _finish(self, letters: list[tuple[str, bytes]], alerts: list[Alert]) -> None:
+        writes = self._table.take_unpublished()
+        topics = self._topics
+        records: list[Record] = [(topics.deadletter, key, letter) for key, letter in letters]
+        records.extend(encoded_alerts(alerts, topics.alerts, topics.deadletter, self._pipeline, self._now))
+        await self._sender.send(records, lambda: self._table.publish(writes))

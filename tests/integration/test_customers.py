@@ -1,0 +1,137 @@
+"""One customer, two channels, live: a customer chats and is answered after the critical limit,
+then calls within the hour. The call's alerts carry the chat's history, one ``repeat_contact``
+alert with ``channel_switch`` fires, the chat's first-contact resolution is corrected in the
+metrics, ``supportwatch inspect --customer`` shows the customer from the running worker, and
+``supportwatch replay`` of the same events raises the same alerts with the same context.
+
+Real processes: a noida-db broker, a ``supportwatch worker`` (sentiment off), the test Redis. The
+events lie in the past (a backlog), so every deadline is due when the worker reads them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiokafka.partitioner import DefaultPartitioner
+
+from supportwatch.broker import ensure_topics
+from supportwatch.replay import read_events, replay
+from supportwatch.runtime import build_runtime
+from supportwatch.settings import Settings, Topics
+from tests.integration.live import ROOT, LiveWorker, Received, WorkerConfig, produce, read_alerts
+
+pytestmark = pytest.mark.integration
+
+SETTLE_SECONDS = 5.0
+CUSTOMER = "cust-ada"
+
+
+def _event(cid: str, n: int, at: datetime, channel: str, **body: Any) -> tuple[str, bytes]:
+    base = {"event_id": f"{cid}-{n}", "conversation_id": cid, "occurred_at": at.isoformat(timespec="milliseconds"),
+            "channel": channel, "team": "returns", "agent_id": "agent-7", "customer_id": CUSTOMER}
+    return cid, json.dumps(base | body).encode("utf-8")
+
+
+def _same_partition(first: str, stem: str, partitions: int) -> str:
+    """A conversation id of ``stem`` that the topic key puts on ``first``'s input partition: the two
+    conversations' facts then reach the customer stage in event-time order, as replay applies them
+    (from two partitions they may arrive out of order while a worker works off a backlog; that
+    case has a unit test in tests/customers)."""
+    everyone = list(range(partitions))
+
+    def partition(key: str) -> int:
+        return int(DefaultPartitioner()(key.encode(), everyone, everyone))
+
+    return next(f"{stem}-{n}" for n in range(1000) if partition(f"{stem}-{n}") == partition(first))
+
+
+def _story(now: datetime, call: str) -> list[tuple[str, bytes]]:
+    """The chat breaches its 1-minute first reply and goes critical at 3 minutes before the answer;
+    it is solved; 3 minutes later the customer calls and waits a minute (the phone's first reply
+    breaches too). Everything ends 2 minutes before ``now``."""
+    t0 = now - timedelta(minutes=10)
+    return [
+        _event("chat-ada", 0, t0, "chat", type="message", author="customer", text="Where is my refund?"),
+        _event("chat-ada", 1, t0 + timedelta(seconds=200), "chat", type="message", author="agent", text="Sorry!"),
+        _event("chat-ada", 2, t0 + timedelta(seconds=220), "chat", type="status", status="solved"),
+        _event(call, 0, t0 + timedelta(seconds=400), "phone", type="message", author="customer"),
+        _event(call, 1, t0 + timedelta(seconds=460), "phone", type="message", author="agent"),
+    ]
+
+
+def _settled(worker: LiveWorker, expected_events: int) -> Callable[[list[Received]], bool]:
+    last = {"count": -1, "since": time.monotonic()}
+
+    def done(received: list[Received]) -> bool:
+        if len(received) != last["count"]:
+            last.update(count=len(received), since=time.monotonic())
+            return False
+        if time.monotonic() - last["since"] < SETTLE_SECONDS:
+            return False
+        return worker.alive() and (worker.sample("supportwatch_events_total") or 0) >= expected_events
+
+    return done
+
+
+def _key(alert: dict[str, Any]) -> tuple[str, str, str]:
+    return alert["conversation_id"], alert["kind"], alert["level"]
+
+
+async def test_a_customer_who_chats_then_calls_is_seen_across_channels(worker_config: WorkerConfig,
+                                                                      tmp_path: Path) -> None:
+    config = dataclasses.replace(worker_config, extra_env={"SUPPORTWATCH_SENTIMENT_ENABLED": "false"})
+    call = _same_partition("chat-ada", "call-ada", config.partitions)
+    stream = _story(datetime.now(UTC), call)
+    await ensure_topics(config.bootstrap, Topics(partitions=config.partitions).all())
+    await produce(config.bootstrap, stream)
+
+    with LiveWorker(config, tmp_path / "worker.log") as worker:
+        received = await read_alerts(config.bootstrap, _settled(worker, len(stream)), timeout=150)
+        end = datetime.now(UTC)
+        assert worker.alive(), worker.log_tail()
+        recontacts = worker.sample("supportwatch_customer_recontacts_total", channel="chat", team="returns")
+        resolutions = worker.sample("supportwatch_customer_resolutions_total", channel="chat", team="returns")
+        switches = worker.sample("supportwatch_repeat_contacts_total", channel="phone", from_channel="chat")
+        inspect = subprocess.run(  # noqa: S603 - fixed argv
+            [sys.executable, "-m", "supportwatch.cli", "inspect", "--customer", CUSTOMER, "--url", worker.url],
+            cwd=ROOT, capture_output=True, timeout=60, check=False)
+    live = [r.alert for r in received]
+
+    repeats = [a for a in live if a["kind"] == "repeat_contact"]
+    assert len(repeats) == 1, live
+    assert repeats[0]["conversation_id"] == call and repeats[0]["channel_switch"] is True
+    assert repeats[0]["from_channel"] == "chat"
+    call = [a for a in live if a["conversation_id"] == call and a["kind"] == "sla_breach"]
+    assert len(call) == 1
+    context = call[0]["customer"]
+    assert call[0]["customer_id"] == CUSTOMER
+    assert context["contacts_7d"] == 2 and context["criticals_30d"] == 1 and context["breaches_30d"] == 2
+    assert context["open_conversations"] == {"phone": 1}
+    assert all(a["customer_id"] == CUSTOMER and a["customer"] is not None for a in live)
+    assert (resolutions, recontacts, switches) == (1, 1, 1)
+
+    assert inspect.returncode == 0, inspect.stderr.decode()
+    shown = json.loads(inspect.stdout)
+    assert shown["customer_id"] == CUSTOMER and [c["channel"] for c in shown["conversations"]] == ["chat", "phone"]
+    assert shown["conversations"][0]["first_contact"] is False
+
+    settings = Settings(policy_file=config.policy_file, sentiment_enabled=False)
+    runtime = build_runtime(settings)
+    events = read_events((value for _, value in stream), settings.limits, Counter())
+    replayed = [json.loads(a.to_json()) for a in
+                replay(events, runtime.tracker, {}, end=end, customers=runtime.customer_tracker).alerts]
+    assert sorted(map(_key, live)) == sorted(map(_key, replayed))
+    by_key = {_key(a): a["customer"] for a in replayed}
+    differ = [(_key(a), {k: (v, by_key[_key(a)][k]) for k, v in a["customer"].items() if v != by_key[_key(a)][k]})
+              for a in live if a["customer"] != by_key[_key(a)]]
+    assert differ == [], "live and replay disagree on a customer context"
