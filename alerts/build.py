@@ -167,7 +167,8 @@ def repeat_contact(
     """A customer opened a new conversation within the repeat window of their previous one: one
     alert per new conversation (a redelivered fact raises the same id and level)."""
     switch = from_channel != channel
-    since = "still open" if gap_seconds <= 0 else f"{_duration(gap_seconds)} after"
+    since = "while" if gap_seconds <= 0 else f"{_duration(gap_seconds)} after"
+    previous = f"their {from_channel} conversation" + (" is still open" if gap_seconds <= 0 else "")
     return Alert(
         id=stable_id("repeat_contact", conversation_id),
         kind=AlertKind.REPEAT_CONTACT,
@@ -183,7 +184,7 @@ def repeat_contact(
         channel_switch=switch,
         fired_at=at,
         summary=(f"Repeat contact: customer {customer_id} on {channel} conversation {conversation_id}, "
-                 f"{since} their {from_channel} conversation" + (" (channel switch)" if switch else "")),
+                 f"{since} {previous}" + (" (channel switch)" if switch else "")),
         link=render_link(link_template, conversation_id, channel),
     )
 

@@ -6,8 +6,8 @@ resolution and the churn-risk rule.
       fcr_window: 7d           # a resolution is first contact when no new conversation follows within this
       at_risk:
         window: 30d            # what the rule counts
-        threshold: 4           # at risk when the points reach this
-        points: {breaches: 1, criticals: 2, detractors: 2, repeat_contacts: 1, low_surveys: 2}
+        threshold: 5           # at risk when the points reach this
+        points: {breaches: 1, criticals: 1, detractors: 2, repeat_contacts: 1, low_surveys: 2}
         low_survey: {csat_max: 2, nps_max: 6, ces_min: 5}
 """
 
@@ -60,7 +60,7 @@ class LowSurvey(BaseModel):
 
 
 def _default_points() -> dict[RiskReason, float]:
-    return {RiskReason.BREACHES: 1, RiskReason.CRITICALS: 2, RiskReason.DETRACTORS: 2,
+    return {RiskReason.BREACHES: 1, RiskReason.CRITICALS: 1, RiskReason.DETRACTORS: 2,
             RiskReason.REPEAT_CONTACTS: 1, RiskReason.LOW_SURVEYS: 2}
 
 
@@ -71,7 +71,7 @@ class AtRiskRule(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     window: Seconds = 30 * DAY
-    threshold: float = Field(default=4, gt=0)
+    threshold: float = Field(default=5, gt=0)
     points: dict[RiskReason, Annotated[float, Field(ge=0)]] = Field(default_factory=_default_points)
     low_survey: LowSurvey = LowSurvey()
 

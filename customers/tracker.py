@@ -92,10 +92,12 @@ class CustomerTracker:
         contact.is_open = fact.is_open
         if fact.mood is not None:
             state.mood, state.mood_channel, state.mood_at = fact.mood, fact.channel, at
+        low_survey = False
         if fact.survey is not None:
             kind, score = fact.survey
             state.surveys = [*state.surveys, (kind, score, at)][-3:]
             if self.rules.at_risk.low_survey.is_low(kind, score):
+                low_survey = True
                 state.record(Counted.LOW_SURVEYS, at)
         if fact.resolved and contact.resolved is None:
             contact.resolved = at
@@ -103,9 +105,11 @@ class CustomerTracker:
             if any(0 < c.opened - at <= self.rules.fcr_window for c in state.contacts):  # its facts came late
                 contact.recontacted = True
                 step.recontacts.append(step.resolution)
+        counted_any = low_survey
         for alert in fact.alerts:
             counted = _COUNTED_BY_KIND.get(alert.kind)
             if counted is not None:
+                counted_any = True
                 state.record(counted, at)
             step.alerts.append(alert.model_copy(
                 update={"customer_id": fact.customer_id, "customer": self.context(state, at)}))
@@ -115,7 +119,8 @@ class CustomerTracker:
             step.alerts.append(repeat_contact(
                 fact.customer_id, fact.conversation_id, repeat.channel, repeat.from_channel, repeat.gap_seconds,
                 _dt(at), self._link, team=fact.team, priority=fact.priority, customer=context))
-        self._judge_risk(state, at, step, fact)
+        if state.risk or counted_any or fact.opened:  # else the points cannot have reached the threshold
+            self._judge_risk(state, at, step, fact)
         return step
 
     def _new_contact(self, state: CustomerState, contact: Contact, fact: ConversationFact, at: float,

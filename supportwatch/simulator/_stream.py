@@ -66,10 +66,14 @@ class Simulator:
                 heapq.heappush(heap, (first.at, next(order), first, script))
 
         for channel in sorted(c for c, weight in config.channel_mix.items() if weight > 0):
+            lates = sum(1 for index in range(config.backlog_per_channel) if index % 5)
             for index in range(config.backlog_per_channel):
                 customer = customers.new(rng)
                 critical = index % 5 == 0
-                backlog = self._backlog_conversation(_seeded(rng.getrandbits(64)), channel, customer, critical)
+                # the late replies land evenly over 1.6 horizons: a reply of every channel in any
+                # stretch of 0.4 horizon (the dashboards' rate windows see every channel early on)
+                slot = (index - index // 5 - 0.5) / max(1, lates) * 1.6
+                backlog = self._backlog_conversation(_seeded(rng.getrandbits(64)), channel, customer, critical, slot)
                 customers.remember(backlog.opened_at, customer, channel, backlog.troubled)
                 begin(iter(backlog.events))
         rate = config.conversations_per_minute / 60.0
@@ -91,19 +95,22 @@ class Simulator:
             begin(script)
 
     def _backlog_conversation(
-        self, rng: random.Random, channel: str, customer: Customer, critical: bool
+        self, rng: random.Random, channel: str, customer: Customer, critical: bool, slot: float
     ) -> Conversation:
-        """A conversation already waiting at ``start`` whose first reply breaches its target somewhere
-        between a quarter horizon before ``start`` and the horizon after, or (``critical``, every
-        fifth of a channel's backlog) its critical limit within the horizon after ``start``."""
+        """A conversation already waiting at ``start`` whose first reply comes late (after its target,
+        before its critical limit) ``slot`` horizons after ``start``, or (``critical``, every fifth of
+        a channel's backlog) that reaches its critical limit within the horizon after ``start``."""
         target = self.config.targets[channel]
         if critical:
             due = self.start + self.config.backlog_horizon * rng.uniform(0.0, 1.0)
             delay = target.critical * rng.uniform(1.02, 1.2)
             opened = due - timedelta(seconds=target.critical)
             return conversation(rng, self.config, channel, opened, customer, (delay, "critical"))
-        due = self.start + self.config.backlog_horizon * rng.uniform(-0.25, 1.0)
         ceiling = min(1.6, 0.95 * target.critical / target.target)
-        delay = target.target * rng.uniform(1.05, ceiling)
-        opened = due - timedelta(seconds=target.target)
+        replied = self.start + self.config.backlog_horizon * slot
+        # breached (at least 5% over target) after ``start`` where the reply comes late enough for it
+        since_start = (replied - self.start).total_seconds() / target.target
+        over = rng.uniform(0.05, min(ceiling - 1, since_start) if since_start > 0.05 else ceiling - 1)
+        delay = target.target * (1 + over)
+        opened = replied - timedelta(seconds=delay)
         return conversation(rng, self.config, channel, opened, customer, (delay, "late"))

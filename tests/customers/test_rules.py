@@ -17,7 +17,7 @@ def test_the_shipped_file_sets_the_defaults() -> None:
     rules = load_config(None).customer_rules
     assert rules == CustomerRules()
     assert rules.repeat_window == 86400 and rules.fcr_window == 7 * 86400
-    assert rules.at_risk.points[RiskReason.CRITICALS] == 2 and rules.at_risk.threshold == 4
+    assert rules.at_risk.points[RiskReason.CRITICALS] == 1 and rules.at_risk.threshold == 5
 
 
 @pytest.mark.parametrize(("section", "line", "field"), [

@@ -2,7 +2,8 @@
 then calls within the hour. The call's alerts carry the chat's history, one ``repeat_contact``
 alert with ``channel_switch`` fires, the chat's first-contact resolution is corrected in the
 metrics, ``supportwatch inspect --customer`` shows the customer from the running worker, and
-``supportwatch replay`` of the same events raises the same alerts with the same context.
+a restarted worker recovers the customer from its table's changelog, and ``supportwatch replay``
+of the same events raises the same alerts with the same context.
 
 Real processes: a noida-db broker, a ``supportwatch worker`` (sentiment off), the test Redis. The
 events lie in the past (a backlog), so every deadline is due when the worker reads them.
@@ -28,12 +29,22 @@ from supportwatch.broker import ensure_topics
 from supportwatch.replay import read_events, replay
 from supportwatch.runtime import build_runtime
 from supportwatch.settings import Settings, Topics
-from tests.integration.live import ROOT, LiveWorker, Received, WorkerConfig, produce, read_alerts
+from tests.integration.live import (
+    ROOT,
+    LiveWorker,
+    Received,
+    WorkerConfig,
+    offsets_committed,
+    produce,
+    read_alerts,
+    wait_consuming,
+)
 
 pytestmark = pytest.mark.integration
 
 SETTLE_SECONDS = 5.0
 CUSTOMER = "cust-ada"
+CUSTOMERS_TOPIC = Topics().customers
 
 
 def _event(cid: str, n: int, at: datetime, channel: str, **body: Any) -> tuple[str, bytes]:
@@ -83,6 +94,12 @@ def _settled(worker: LiveWorker, expected_events: int) -> Callable[[list[Receive
     return done
 
 
+def _inspect(worker: LiveWorker) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(  # noqa: S603 - fixed argv
+        [sys.executable, "-m", "supportwatch.cli", "inspect", "--customer", CUSTOMER, "--url", worker.url],
+        cwd=ROOT, capture_output=True, timeout=60, check=False)
+
+
 def _key(alert: dict[str, Any]) -> tuple[str, str, str]:
     return alert["conversation_id"], alert["kind"], alert["level"]
 
@@ -102,9 +119,11 @@ async def test_a_customer_who_chats_then_calls_is_seen_across_channels(worker_co
         recontacts = worker.sample("supportwatch_customer_recontacts_total", channel="chat", team="returns")
         resolutions = worker.sample("supportwatch_customer_resolutions_total", channel="chat", team="returns")
         switches = worker.sample("supportwatch_repeat_contacts_total", channel="phone", from_channel="chat")
-        inspect = subprocess.run(  # noqa: S603 - fixed argv
-            [sys.executable, "-m", "supportwatch.cli", "inspect", "--customer", CUSTOMER, "--url", worker.url],
-            cwd=ROOT, capture_output=True, timeout=60, check=False)
+        inspect = _inspect(worker)
+        worker.wait_for(lambda w: offsets_committed(w, [CUSTOMERS_TOPIC]), 60, "the customer facts committed")
+    with LiveWorker(config, tmp_path / "worker-2.log") as again:  # the customer table comes back from its changelog
+        await wait_consuming(again, config.bootstrap)
+        recovered = _inspect(again)
     live = [r.alert for r in received]
 
     repeats = [a for a in live if a["kind"] == "repeat_contact"]
@@ -124,6 +143,8 @@ async def test_a_customer_who_chats_then_calls_is_seen_across_channels(worker_co
     shown = json.loads(inspect.stdout)
     assert shown["customer_id"] == CUSTOMER and [c["channel"] for c in shown["conversations"]] == ["chat", "phone"]
     assert shown["conversations"][0]["first_contact"] is False
+    assert recovered.returncode == 0, recovered.stderr.decode()
+    assert json.loads(recovered.stdout)["conversations"] == shown["conversations"]
 
     settings = Settings(policy_file=config.policy_file, sentiment_enabled=False)
     runtime = build_runtime(settings)
