@@ -159,6 +159,7 @@ def worker_config(base: WorkerConfig, name: str, sentiment: bool, extra: dict[st
     env = {
         "SUPPORTWATCH_APP_ID": prefix, "SUPPORTWATCH_TOPICS__EVENTS": f"{prefix}.events",
         "SUPPORTWATCH_TOPICS__ALERTS": f"{prefix}.alerts", "SUPPORTWATCH_TOPICS__DEADLETTER": f"{prefix}.deadletter",
+        "SUPPORTWATCH_TOPICS__CUSTOMERS": f"{prefix}.customers",
         "SUPPORTWATCH_SENTIMENT_ENABLED": "true" if sentiment else "false", "HF_HUB_OFFLINE": "1", **extra,
     }
     (base.data_dir / name).mkdir(parents=True, exist_ok=True)
