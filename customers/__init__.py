@@ -7,7 +7,7 @@ corrections), and adds the customer's context to the conversation's alerts.
 """
 
 from customers.exceptions import CustomersError, CustomerStateError, FactError
-from customers.facts import ConversationFact
+from customers.facts import ConversationFact, tier_event
 from customers.rules import CustomerRules, RiskReason, parse_customer_rules
 from customers.state import CustomerState
 from customers.tracker import CustomerStep, CustomerTracker, RepeatContact, Resolved
@@ -25,4 +25,5 @@ __all__ = [
     "Resolved",
     "RiskReason",
     "parse_customer_rules",
+    "tier_event",
 ]

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import ValidationError
@@ -71,3 +72,18 @@ class ConversationFact:
             )
         except (ValueError, TypeError, KeyError, IndexError, ValidationError) as exc:
             raise FactError(f"unreadable conversation fact: {type(exc).__name__}: {exc}"[:300]) from exc
+
+
+def tier_event(fact: ConversationFact, tier: str) -> dict[str, Any]:
+    """The v1 ``assignment`` event that gives a new conversation its customer's remembered tier,
+    at the conversation's opening (so its policies are matched as if the first event had said it);
+    its id is stable, so a repeat is dropped as a duplicate."""
+    return {
+        "event_id": f"customer-tier:{fact.conversation_id}:{tier}",
+        "conversation_id": fact.conversation_id,
+        "occurred_at": datetime.fromtimestamp(fact.at, UTC).isoformat(),
+        "channel": fact.channel,
+        "type": "assignment",
+        "customer_id": fact.customer_id,
+        "customer_tier": tier,
+    }

@@ -56,6 +56,7 @@ class CustomerStep:
     recontacts: list[Resolved] = field(default_factory=list)  # resolutions that turn out not first contact
     risk_before: tuple[str, ...] = ()
     alerts: list[Alert] = field(default_factory=list)  # the fact's alerts with context, then the customer's
+    tier: str | None = None  # a new conversation whose events name no tier: the customer's remembered one
 
 
 def _dt(ts: float) -> datetime:
@@ -83,6 +84,8 @@ class CustomerTracker:
             contact = Contact(key, fact.channel, fact.team, opened=at, last=at, seq=fact.seq)
             if fact.opened:
                 self._new_contact(state, contact, fact, at, step)
+                if fact.tier is None and state.tier is not None:
+                    step.tier = state.tier
             state.add_contact(contact)
         elif contact.pending_from is not None:
             step.repeat = RepeatContact(fact.conversation_id, contact.channel, contact.pending_from, 0.0)

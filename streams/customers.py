@@ -4,19 +4,22 @@ The customers topic is keyed by customer id, so the partition that receives a fa
 customer. A batch of facts is decoded (an unreadable one is dead-lettered), each customer's facts
 are applied in order by :class:`~customers.CustomerTracker`, and the customer's record is written
 once per batch. The conversations' alerts that the facts carry leave with the customer's context,
-followed by the customer's own alerts (repeat contact, churn risk), to the alerts topic; then the
+followed by the customer's own alerts (repeat contact, churn risk), to the alerts topic, and a new
+conversation whose events name no tier gets the customer's remembered one as an ``assignment``
+event on the input topic (at its opening time, within the lateness); then the
 table's changelog is written (streams/sending.py: at-least-once, a repeated fact is ignored by its
 sequence number). A fact that makes the tracker raise is dead-lettered with the stage ``customer``.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from alerts import Alert
-from customers import ConversationFact, CustomerState, CustomerTracker, FactError
+from customers import ConversationFact, CustomerState, CustomerTracker, FactError, tier_event
 from customers.metrics import AtRiskBoard, CustomerMetrics
 from streams.conversations import RawMessage, Topics
 from streams.failures import Stage, log_failure, stage_letter
@@ -56,6 +59,7 @@ class CustomerStage:
     async def process(self, batch: Sequence[RawMessage]) -> None:
         letters: list[tuple[str, bytes]] = []
         alerts: list[Alert] = []
+        tiers: list[Record] = []
         groups: dict[str, list[tuple[RawMessage, ConversationFact]]] = {}
         for raw in batch:
             try:
@@ -65,12 +69,12 @@ class CustomerStage:
                 continue
             groups.setdefault(fact.customer_id, []).append((raw, fact))
         for customer_id, group in groups.items():
-            self._apply(customer_id, group, letters, alerts)
+            self._apply(customer_id, group, letters, alerts, tiers)
         self.board.publish(len(self._held))
-        await self._finish(letters, alerts)
+        await self._finish(letters, alerts, tiers)
 
     def _apply(self, customer_id: str, group: list[tuple[RawMessage, ConversationFact]],
-               letters: list[tuple[str, bytes]], alerts: list[Alert]) -> None:
+               letters: list[tuple[str, bytes]], alerts: list[Alert], tiers: list[Record]) -> None:
         partition = group[0][0].partition
         state = self.load(customer_id)
         for raw, fact in group:
@@ -83,6 +87,9 @@ class CustomerStage:
             state = step.state
             self._metrics.observe(step)
             alerts.extend(step.alerts)
+            if step.tier is not None:  # back to the input: the conversation's policies follow the tier
+                body = json.dumps(tier_event(fact, step.tier), separators=(",", ":")).encode()
+                tiers.append((self._topics.source, fact.conversation_id, body))
         if state is None:
             return
         self._store(partition, customer_id, state)
@@ -154,9 +161,11 @@ class CustomerStage:
         self.board.publish(len(held))
         return len(held)
 
-    async def _finish(self, letters: list[tuple[str, bytes]], alerts: list[Alert]) -> None:
+    async def _finish(self, letters: list[tuple[str, bytes]], alerts: list[Alert], tiers: Sequence[Record] = ()
+                      ) -> None:
         writes = self._table.take_unpublished()
         topics = self._topics
         records: list[Record] = [(topics.deadletter, key, letter) for key, letter in letters]
         records.extend(encoded_alerts(alerts, topics.alerts, topics.deadletter, self._pipeline, self._now))
+        records.extend(tiers)
         await self._sender.send(records, lambda: self._table.publish(writes))

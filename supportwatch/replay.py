@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from alerts import Alert
-from customers import CustomerState, CustomerStep, CustomerTracker
+from customers import CustomerState, CustomerStep, CustomerTracker, tier_event
 from events import Event, EventLimits, InvalidEvent, decode_event
 from models.protocol import Classifier, Sentiment
 from models.text import clean
@@ -221,6 +221,9 @@ def replay(events: Sequence[Event], tracker: Tracker, sentiments: dict[str, Sent
                 result.customers.setdefault(fact.customer_id, CustomerReport(fact.customer_id)).take(
                     step, fact.conversation_id, fact.channel)
                 result.alerts.extend(step.alerts)
+            if step.tier is not None:  # as the live worker sends it back to the input
+                event = Event.model_validate(tier_event(fact, step.tier))
+                take(key, tracker.on_event(records[key], event, None))
         if update.next_due_ts is None:
             deadlines.discard(key)
         else:

@@ -145,3 +145,21 @@ def test_facts_of_two_partitions_out_of_event_time_order_still_find_the_repeat(t
     assert len(raised) == 1 and raised[0].conversation_id == "call-1" and raised[0].from_channel == "chat"
     assert steps[2].recontacts == [steps[2].resolution]
     assert customers.context(state, at + 500).contacts_24h == 2
+
+
+def test_a_new_conversation_gets_the_customers_remembered_tier(trackers: Trackers) -> None:
+    """The first chat says vip; the second names no tier, yet is held to the VIP chat policy
+    (30 s first reply): the customer level gives it the tier back at its opening."""
+    events = [
+        event(0, "customer", "chat-1", customer_tier="vip"), event(10, "agent", "chat-1"),
+        event(20, "closed", "chat-1"),
+        event(600, "customer", "chat-2"), event(640, "agent", "chat-2"),
+    ]
+    result = run(trackers, events)
+    breaches = [a for a in result.alerts if a.kind is AlertKind.SLA_BREACH]
+    assert [a.conversation_id for a in breaches] == ["chat-2"]  # 40 s: within the chat policy's 1 min
+    assert "chat-2" in result.conversations and result.conversations["chat-2"].breached == {"first_reply"}
+    _, customers = trackers
+    first = customers.apply(None, ConversationFact("c", "v-1", 1, T0.timestamp(), "chat", opened=True, tier="vip"))
+    second = customers.apply(first.state, ConversationFact("c", "v-2", 1, T0.timestamp() + 9, "chat", opened=True))
+    assert first.tier is None and second.tier == "vip"

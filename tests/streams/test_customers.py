@@ -98,3 +98,14 @@ async def test_customers_at_risk_are_rebuilt_from_the_table(harness: Harness) ->
     stored = dict(harness.pipeline.customers.items())
     assert stage.rebuild(stored.items(), {1}) == 1 and stage.rebuild(stored.items(), {2}) == 0
     assert harness.sample("supportwatch_customers") == 0
+
+
+async def test_a_vip_customers_new_conversation_gets_its_tier_back_on_the_input(harness: Harness) -> None:
+    await put_events(harness, [raw_event(0, conversation="chat-1", customer_id="cust-1", customer_tier="vip")],
+                     key=b"chat-1")
+    await put_events(harness, [raw_event(300, conversation="chat-2", customer_id="cust-1")], key=b"chat-2")
+    await put_facts(harness, facts(harness))
+    sent = harness.outputs.sent.get(harness.settings.topics.events, [])
+    assert [(key, json.loads(value)["customer_tier"]) for key, value in sent] == [("chat-2", "vip")]
+    assignment = json.loads(sent[0][1])
+    assert assignment["type"] == "assignment" and assignment["event_id"] == "customer-tier:chat-2:vip"
