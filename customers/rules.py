@@ -7,6 +7,7 @@ resolution and the churn-risk rule.
       at_risk:
         window: 30d            # what the rule counts
         threshold: 5           # at risk when the points reach this
+        min_contacts: 2        # over at least this many conversations in the window
         points: {breaches: 1, criticals: 1, detractors: 2, repeat_contacts: 1, low_surveys: 2}
         low_survey: {csat_max: 2, nps_max: 6, ces_min: 5}
 """
@@ -66,12 +67,15 @@ def _default_points() -> dict[RiskReason, float]:
 
 class AtRiskRule(BaseModel):
     """A customer is at risk when the points of what they went through within ``window`` reach
-    ``threshold``; each reason scores ``points[reason]`` per occurrence (a reason left out scores 0)."""
+    ``threshold`` over at least ``min_contacts`` conversations (one bad conversation alone is the
+    detractor alert's business); each reason scores ``points[reason]`` per occurrence (a reason left
+    out scores 0)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     window: Seconds = 30 * DAY
     threshold: float = Field(default=5, gt=0)
+    min_contacts: int = Field(default=2, ge=1, le=16)
     points: dict[RiskReason, Annotated[float, Field(ge=0)]] = Field(default_factory=_default_points)
     low_survey: LowSurvey = LowSurvey()
 

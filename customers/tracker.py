@@ -54,7 +54,6 @@ class CustomerStep:
     repeat: RepeatContact | None = None
     resolution: Resolved | None = None
     recontacts: list[Resolved] = field(default_factory=list)  # resolutions that turn out not first contact
-    risk_before: tuple[str, ...] = ()
     alerts: list[Alert] = field(default_factory=list)  # the fact's alerts with context, then the customer's
     tier: str | None = None  # a new conversation whose events name no tier: the customer's remembered one
 
@@ -74,9 +73,9 @@ class CustomerTracker:
         key = conversation_key(fact.conversation_id)
         contact = state.contact(key)
         if contact is not None and fact.seq <= contact.seq:
-            return CustomerStep(state, duplicate=True, risk_before=state.risk)
+            return CustomerStep(state, duplicate=True)
         at = float(round(fact.at))
-        step = CustomerStep(state, risk_before=state.risk)
+        step = CustomerStep(state)
         if fact.tier is not None:
             state.tier = fact.tier
         state.prune(at - self.rules.horizon)
@@ -154,14 +153,15 @@ class CustomerTracker:
 
     def _judge_risk(self, state: CustomerState, at: float, step: CustomerStep, fact: ConversationFact | None) -> None:
         points, reasons = self.risk(state, at)
-        if points >= self.rules.at_risk.threshold:
+        rule = self.rules.at_risk
+        if points >= rule.threshold and state.count(Counted.CONTACTS, at - rule.window) >= rule.min_contacts:
             if not state.risk:
                 state.risk_episode += 1
                 state.risk = reasons
                 step.alerts.append(customer_at_risk(
                     state.customer_id, state.risk_episode, reasons, points, _dt(at), self._link,
                     conversation_id=fact.conversation_id if fact is not None else None,
-                    channel=fact.channel if fact is not None else (state.mood_channel or _latest_channel(state)),
+                    channel=fact.channel if fact is not None else _latest_channel(state),
                     team=fact.team if fact is not None else None, customer=self.context(state, at)))
             state.risk = reasons
         elif state.risk:
@@ -172,7 +172,7 @@ class CustomerTracker:
 
     def reevaluate(self, state: CustomerState, now_ts: float) -> CustomerStep:
         """Judge the churn risk again at ``now_ts``: what put a customer at risk ages out of the window."""
-        step = CustomerStep(state, risk_before=state.risk)
+        step = CustomerStep(state)
         state.prune(now_ts - self.rules.horizon)
         self._judge_risk(state, float(round(now_ts)), step, None)
         return step

@@ -161,8 +161,9 @@ class CustomerStage:
         self.board.publish(len(held))
         return len(held)
 
-    async def _finish(self, letters: list[tuple[str, bytes]], alerts: list[Alert], tiers: Sequence[Record] = ()
-                      ) -> None:
+    async def _finish(
+        self, letters: list[tuple[str, bytes]], alerts: list[Alert], tiers: Sequence[Record] = ()
+    ) -> None:
         writes = self._table.take_unpublished()
         topics = self._topics
         records: list[Record] = [(topics.deadletter, key, letter) for key, letter in letters]

@@ -88,8 +88,10 @@ def test_a_fact_applied_twice_changes_nothing(trackers: Trackers) -> None:
 def test_churn_risk_fires_once_per_episode_with_reasons_and_ends_when_it_ages_out(trackers: Trackers) -> None:
     _, customers = trackers
     at = T0.timestamp()
-    step = customers.apply(None, ConversationFact("cust-9", "c-1", 1, at, "email", opened=True,
-                                                  alerts=raised("sla_breach")))
+    earlier = customers.apply(None, ConversationFact("cust-9", "c-0", 1, at - 2 * 86400, "chat", opened=True,
+                                                     is_open=False)).state
+    step = customers.apply(earlier, ConversationFact("cust-9", "c-1", 1, at, "email", opened=True,
+                                                     alerts=raised("sla_breach")))
     assert not [a for a in step.alerts if a.kind is AlertKind.CUSTOMER_AT_RISK]
     step = customers.apply(step.state, ConversationFact("cust-9", "c-1", 2, at + 60, "email",
                                                         alerts=raised("detractor", "sla_critical", "sla_breach")))
@@ -106,12 +108,15 @@ def test_churn_risk_fires_once_per_episode_with_reasons_and_ends_when_it_ages_ou
     ended = customers.reevaluate(step.state, at + 31 * 86400).alerts
     assert [a.kind for a in ended] == [AlertKind.RESOLVED] and ended[0].id == risk[0].id
     assert ended[0].resolves == (AlertKind.CUSTOMER_AT_RISK,)
-    again = customers.apply(step.state, ConversationFact("cust-9", "c-2", 1, at + 32 * 86400, "chat", opened=True,
+    alone = customers.apply(step.state, ConversationFact("cust-9", "c-2", 1, at + 40 * 86400, "chat", opened=True,
                                                          alerts=raised("sla_breach", "sla_critical", "detractor",
-                                                                       conversation="c-2")))
+                                                                       "detractor", conversation="c-2")))
+    assert not [a for a in alone.alerts if a.kind is AlertKind.CUSTOMER_AT_RISK]  # 6 points, one conversation
+    again = customers.apply(alone.state, ConversationFact("cust-9", "c-3", 1, at + 40 * 86400 + 60, "phone",
+                                                          opened=True))
     second = [a for a in again.alerts if a.kind is AlertKind.CUSTOMER_AT_RISK]
     assert len(second) == 1 and second[0].id != risk[0].id  # a new episode
-    assert second[0].reasons == ("detractors", "breaches", "criticals", "repeat_contacts")  # c-1 is still open
+    assert second[0].reasons == ("detractors", "repeat_contacts", "breaches", "criticals")  # c-1 is still open
 
 
 def test_a_vip_tier_is_remembered_and_the_latest_value_wins(trackers: Trackers) -> None:

@@ -94,7 +94,7 @@ async def test_customers_at_risk_are_rebuilt_from_the_table(harness: Harness) ->
     harness.clock.advance(400)  # past the chat's breach and critical
     await harness.pipeline.stage.fire_due()
     await put_facts(harness, facts(harness))
-    assert harness.sample("supportwatch_at_risk_customers") == 0  # 3 points of 4
+    assert harness.sample("supportwatch_at_risk_customers") == 0  # 2 points of 5, one conversation
     stored = dict(harness.pipeline.customers.items())
     assert stage.rebuild(stored.items(), {1}) == 1 and stage.rebuild(stored.items(), {2}) == 0
     assert harness.sample("supportwatch_customers") == 0
