@@ -94,12 +94,12 @@ class CustomerTracker:
         contact.is_open = fact.is_open
         if fact.mood is not None:
             state.mood, state.mood_channel, state.mood_at = fact.mood, fact.channel, at
-        low_survey = False
+        counted_any = False  # a churn-risk reason was recorded
         if fact.survey is not None:
             kind, score = fact.survey
             state.surveys = [*state.surveys, (kind, score, at)][-3:]
             if self.rules.at_risk.low_survey.is_low(kind, score):
-                low_survey = True
+                counted_any = True
                 state.record(Counted.LOW_SURVEYS, at)
         if fact.resolved and contact.resolved is None:
             contact.resolved = at
@@ -107,16 +107,19 @@ class CustomerTracker:
             if any(0 < c.opened - at <= self.rules.fcr_window for c in state.contacts):  # its facts came late
                 contact.recontacted = True
                 step.recontacts.append(step.resolution)
-        counted_any = low_survey
+        context: CustomerContext | None = None  # computed again only after the state changed
         for alert in fact.alerts:
             counted = _COUNTED_BY_KIND.get(alert.kind)
             if counted is not None:
                 counted_any = True
                 state.record(counted, at)
-            step.alerts.append(alert.model_copy(
-                update={"customer_id": fact.customer_id, "customer": self.context(state, at)}))
+                context = None
+            if context is None:
+                context = self.context(state, at)
+            step.alerts.append(alert.model_copy(update={"customer_id": fact.customer_id, "customer": context}))
         if step.repeat is not None:
-            context = self.context(state, at)
+            if context is None:
+                context = self.context(state, at)
             repeat = step.repeat
             step.alerts.append(repeat_contact(
                 fact.customer_id, fact.conversation_id, repeat.channel, repeat.from_channel, repeat.gap_seconds,

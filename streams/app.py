@@ -22,7 +22,7 @@ from streams.deliver import DeliverStage
 from streams.group import keep_member_id_on_stale_commit
 from streams.outputs import Outputs, TopicOutputs
 from streams.progress import Committed, Highwater, PartitionProgress
-from streams.table import STORES, conversation_table, customer_table, decode, decode_customer
+from streams.table import STORES, conversation_table, customer_table, decode
 from streams.updates import UpdateMetrics
 from streams.windows import ResponseWindows
 from supportwatch.runtime import Runtime
@@ -192,18 +192,20 @@ class Pipeline:
         @app.page("/customers/{customer_id}/")
         @app.table_route(table=self.customers, match_info="customer_id")
         async def customer(web: Any, request: Any, customer_id: str) -> Any:
-            stored = self.customers.get(customer_id)
-            if stored is None:
+            state = self.customer_stage.load(customer_id)
+            if state is None:
                 return web.json({"error": f"no customer {customer_id!r}"}, status=404)
-            state = decode_customer(stored)[1]
             return web.json(self.runtime.customer_tracker.describe(state, self.runtime.now()))
 
         self.api = OnCallApi(app, s, self.open_conversations, alerts, self.runtime.now)
         setup_prometheus_sensors(app, registry=self.runtime.registry, name_prefix="supportwatch_faust")
 
+    def _assigned(self, topic: str) -> set[int]:
+        """The partitions of ``topic`` this worker owns (active, not standby)."""
+        return {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == topic}
+
     async def _on_recover(self) -> None:
-        topic = self.runtime.settings.topics.events
-        assigned = {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == topic}
+        assigned = self._assigned(self.runtime.settings.topics.events)
         self.stage.revoke(p for p in range(self.runtime.settings.topics.partitions) if p not in assigned)
         now_ts = self.runtime.now().timestamp()
         for partition in assigned:
@@ -212,8 +214,7 @@ class Pipeline:
         log.info("deadline index rebuilt: %d open conversations in partitions %s", count, sorted(assigned))
 
     async def _on_recover_customers(self) -> None:
-        topic = self.runtime.settings.topics.customers
-        assigned = {tp.partition for tp in self.app.assignor.assigned_actives() if tp.topic == topic}
+        assigned = self._assigned(self.runtime.settings.topics.customers)
         count = self.customer_stage.rebuild(self.customers.items(), assigned)
         log.info("customers rebuilt: %d customers in partitions %s", count, sorted(assigned))
 

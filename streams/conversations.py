@@ -32,7 +32,7 @@ from models.metrics import SentimentMetrics
 from models.protocol import Classifier, Sentiment
 from models.text import clean
 from sla import DeadlineIndex
-from streams.failures import Stage, log_failure, stage_letter
+from streams.failures import Stage, log_failure, read_stored, stage_letter
 from streams.outputs import Outputs
 from streams.progress import PartitionProgress
 from streams.sending import BatchSender, Record, encoded_alerts, encoded_facts
@@ -233,14 +233,13 @@ class ConversationStage:
                 self._pipeline.dropped.labels(reason=update.dropped).inc()
 
     def _load(self, key: str, stored: bytes | None) -> ConversationRecord | None:
-        if stored is None:
-            return None
-        try:
-            return decode(stored)[1]
-        except Exception as exc:  # noqa: BLE001 - a record we cannot read starts the conversation afresh
-            log_failure(Stage.STORE, exc, f"the stored record of conversation {key!r}")
-            self._pipeline.stage_errors.labels(stage=Stage.STORE.value).inc()
-            return None
+        """The stored record; one we cannot read starts the conversation afresh."""
+        found = self._read(key, stored) if stored is not None else None
+        return found[1] if found is not None else None
+
+    def _read(self, key: str, stored: bytes) -> tuple[int, ConversationRecord] | None:
+        return read_stored(decode, stored, Stage.STORE, f"the stored record of conversation {key!r}",
+                           self._pipeline.stage_errors)
 
     def _reapply(self, key: str, stored: bytes | None, applied: Sequence[_Item]) -> ConversationRecord | None:
         """The record as it was before a failed event: the stored one with the events applied since."""
@@ -323,16 +322,10 @@ class ConversationStage:
         self._open.clear()
         count = 0
         for key, stored in items:
-            if stored is None:
+            found = self._read(key, stored) if stored is not None else None
+            if found is None or found[0] not in partitions:
                 continue
-            try:
-                partition, record = decode(stored)
-            except Exception as exc:  # noqa: BLE001 - an unreadable record is skipped, counted and logged
-                log_failure(Stage.STORE, exc, f"the stored record of conversation {key!r}")
-                self._pipeline.stage_errors.labels(stage=Stage.STORE.value).inc()
-                continue
-            if partition not in partitions:
-                continue
+            partition, record = found
             self._deadlines[partition].set(key, self._tracker.next_due_ts(record))
             self._open.put(key, open_entry(record, self._tracker.deadline(record)))
             count += 1

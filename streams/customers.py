@@ -22,7 +22,7 @@ from alerts import Alert
 from customers import ConversationFact, CustomerState, CustomerTracker, FactError, tier_event
 from customers.metrics import AtRiskBoard, CustomerMetrics
 from streams.conversations import RawMessage, Topics
-from streams.failures import Stage, log_failure, stage_letter
+from streams.failures import Stage, log_failure, read_stored, stage_letter
 from streams.outputs import Outputs
 from streams.sending import BatchSender, Record, encoded_alerts
 from streams.table import decode_customer, encode_customer
@@ -95,15 +95,15 @@ class CustomerStage:
         self._store(partition, customer_id, state)
 
     def load(self, customer_id: str) -> CustomerState | None:
-        stored = self._table.get(customer_id)
+        """The stored state; one we cannot read starts the customer afresh."""
+        found = self._read(customer_id, self._table.get(customer_id))
+        return found[1] if found is not None else None
+
+    def _read(self, customer_id: str, stored: bytes | None) -> tuple[int, CustomerState] | None:
         if stored is None:
             return None
-        try:
-            return decode_customer(stored)[1]
-        except Exception as exc:  # noqa: BLE001 - a state we cannot read starts the customer afresh
-            log_failure(Stage.CUSTOMER, exc, f"the stored state of customer {customer_id!r}")
-            self._pipeline.stage_errors.labels(stage=Stage.CUSTOMER.value).inc()
-            return None
+        return read_stored(decode_customer, stored, Stage.CUSTOMER, f"the stored state of customer {customer_id!r}",
+                           self._pipeline.stage_errors)
 
     def _store(self, partition: int, customer_id: str, state: CustomerState) -> None:
         self._table.put(partition, customer_id, encode_customer(partition, state))
@@ -124,12 +124,17 @@ class CustomerStage:
         alerts: list[Alert] = []
         ended = 0
         for customer_id in self.board.customers():
-            stored = self._table.get(customer_id)
-            if stored is None:
+            found = self._read(customer_id, self._table.get(customer_id))
+            if found is None:
                 self.board.set(customer_id, ())
                 continue
-            partition, state = decode_customer(stored)
-            step = self.tracker.reevaluate(state, now_ts)
+            partition, state = found
+            try:
+                step = self.tracker.reevaluate(state, now_ts)
+            except Exception as exc:  # noqa: BLE001 - counted and logged; the customer's next fact judges it again
+                log_failure(Stage.CUSTOMER, exc, f"the churn risk of customer {customer_id!r}")
+                self._pipeline.stage_errors.labels(stage=Stage.CUSTOMER.value).inc()
+                continue
             if not step.alerts:
                 continue
             ended += 1
@@ -145,17 +150,10 @@ class CustomerStage:
         held: set[str] = set()
         risky: list[tuple[str, tuple[str, ...]]] = []
         for key, stored in items:
-            if stored is None:
-                continue
-            try:
-                partition, state = decode_customer(stored)
-            except Exception as exc:  # noqa: BLE001 - an unreadable record is skipped, counted and logged
-                log_failure(Stage.CUSTOMER, exc, f"the stored state of customer {key!r}")
-                self._pipeline.stage_errors.labels(stage=Stage.CUSTOMER.value).inc()
-                continue
-            if partition in partitions:
+            found = self._read(key, stored)
+            if found is not None and found[0] in partitions:
                 held.add(key)
-                risky.append((key, state.risk))
+                risky.append((key, found[1].risk))
         self._held = held
         self.board.replace(risky)
         self.board.publish(len(held))

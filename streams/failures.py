@@ -11,12 +11,17 @@ from __future__ import annotations
 import base64
 import json
 import logging
+from collections.abc import Callable
 from datetime import datetime
 from enum import StrEnum
+from typing import TypeVar
+
+from prometheus_client import Counter
 
 log = logging.getLogger(__name__)
 
 DETAIL_LIMIT = 500
+T = TypeVar("T")
 
 
 class Stage(StrEnum):
@@ -66,3 +71,14 @@ def stage_letter(
 def log_failure(stage: Stage, exc: BaseException, where: str) -> None:
     log.error("stage %s failed on %s: %s: %s", stage.value, where, type(exc).__name__, exc,
               exc_info=(type(exc), exc, exc.__traceback__))
+
+
+def read_stored(decoder: Callable[[bytes], T], stored: bytes, stage: Stage, what: str, errors: Counter) -> T | None:
+    """``decoder(stored)``, or None when a stored table record cannot be read: logged, and counted in
+    ``errors`` (``supportwatch_stage_errors_total``) under ``stage``."""
+    try:
+        return decoder(stored)
+    except Exception as exc:  # noqa: BLE001 - an unreadable record is skipped, counted and logged
+        log_failure(stage, exc, what)
+        errors.labels(stage=stage.value).inc()
+        return None

@@ -339,3 +339,19 @@ def logged_alerts(path: Path) -> list[tuple[str, str, str, str]]:
     """The log sink's lines in a worker's output: ``(conversation, kind, level, recipient)`` each."""
     text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
     return [(m["conversation"], m["kind"], m["level"], m["recipient"]) for m in LOG_ALERT.finditer(text)]
+
+
+def settled(worker: LiveWorker, expected_events: int, quiet_seconds: float = 5.0) -> Callable[[list[Received]], bool]:
+    """A ``read_alerts`` stop condition: the worker has applied ``expected_events`` events and no
+    alert has arrived for ``quiet_seconds``."""
+    last = {"count": -1, "since": time.monotonic()}
+
+    def done(received: list[Received]) -> bool:
+        if len(received) != last["count"]:
+            last.update(count=len(received), since=time.monotonic())
+            return False
+        if time.monotonic() - last["since"] < quiet_seconds:
+            return False
+        return worker.alive() and (worker.sample("supportwatch_events_total") or 0.0) >= expected_events
+
+    return done

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import json
-import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from supportwatch.broker import ensure_topics
 from supportwatch.replay import read_events, replay
 from supportwatch.runtime import build_runtime
 from supportwatch.settings import Settings, Topics
-from tests.integration.live import LiveWorker, Received, WorkerConfig, produce, read_alerts, write_policies
+from tests.integration.live import LiveWorker, WorkerConfig, produce, read_alerts, settled, write_policies
 
 pytestmark = pytest.mark.integration
 
@@ -40,7 +39,6 @@ CLOCKS = {"first_reply": REPLY, "next_reply": REPLY, "resolution": {"target": "1
 # Reply delays after the customer's first message, one scenario per conversation in turn (seconds):
 # before the warning; after the warning, before the breach; after the breach; after critical; never.
 REPLY_AFTER = (10.0, 50.0, 90.0, 200.0, None)
-SETTLE_SECONDS = 5.0
 
 
 def _event(cid: str, n: int, at: datetime, channel: str, **body: Any) -> tuple[datetime, str, bytes]:
@@ -82,21 +80,6 @@ def _events_consumed(worker: LiveWorker) -> float:
     return worker.sample("supportwatch_events_total") or 0.0
 
 
-def _settled(worker: LiveWorker, expected_events: int) -> Callable[[list[Received]], bool]:
-    """Done once the worker has applied every event and no alert has arrived for SETTLE_SECONDS."""
-    last = {"count": -1, "since": time.monotonic()}
-
-    def done(received: list[Received]) -> bool:
-        if len(received) != last["count"]:
-            last.update(count=len(received), since=time.monotonic())
-            return False
-        if time.monotonic() - last["since"] < SETTLE_SECONDS:
-            return False
-        return worker.alive() and _events_consumed(worker) >= expected_events
-
-    return done
-
-
 def _sla(alerts: list[dict[str, Any]]) -> Counter[tuple[str, str, str, str]]:
     """(conversation, kind, clock, level) of the SLA alerts: the first and next reply clocks have the same levels."""
     return Counter((a["conversation_id"], a["kind"], a["clock"], a["level"]) for a in alerts if a["kind"] in SLA_KINDS)
@@ -117,7 +100,7 @@ async def test_backlog_alerts_match_replay(worker_config: WorkerConfig, tmp_path
     assert max(at for at, _, _ in stream) < datetime.now(UTC) - timedelta(minutes=3, seconds=30)
 
     with LiveWorker(config, tmp_path / "worker.log") as worker:
-        received = await read_alerts(config.bootstrap, _settled(worker, len(stream)), timeout=150)
+        received = await read_alerts(config.bootstrap, settled(worker, len(stream)), timeout=150)
         end = datetime.now(UTC)
         assert worker.alive(), worker.log_tail()
         consumed = _events_consumed(worker)

@@ -15,9 +15,7 @@ import dataclasses
 import json
 import subprocess
 import sys
-import time
 from collections import Counter
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -32,17 +30,16 @@ from supportwatch.settings import Settings, Topics
 from tests.integration.live import (
     ROOT,
     LiveWorker,
-    Received,
     WorkerConfig,
     offsets_committed,
     produce,
     read_alerts,
+    settled,
     wait_consuming,
 )
 
 pytestmark = pytest.mark.integration
 
-SETTLE_SECONDS = 5.0
 CUSTOMER = "cust-ada"
 CUSTOMERS_TOPIC = Topics().customers
 
@@ -80,20 +77,6 @@ def _story(now: datetime, call: str) -> list[tuple[str, bytes]]:
     ]
 
 
-def _settled(worker: LiveWorker, expected_events: int) -> Callable[[list[Received]], bool]:
-    last = {"count": -1, "since": time.monotonic()}
-
-    def done(received: list[Received]) -> bool:
-        if len(received) != last["count"]:
-            last.update(count=len(received), since=time.monotonic())
-            return False
-        if time.monotonic() - last["since"] < SETTLE_SECONDS:
-            return False
-        return worker.alive() and (worker.sample("supportwatch_events_total") or 0) >= expected_events
-
-    return done
-
-
 def _inspect(worker: LiveWorker) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(  # noqa: S603 - fixed argv
         [sys.executable, "-m", "supportwatch.cli", "inspect", "--customer", CUSTOMER, "--url", worker.url],
@@ -113,7 +96,7 @@ async def test_a_customer_who_chats_then_calls_is_seen_across_channels(worker_co
     await produce(config.bootstrap, stream)
 
     with LiveWorker(config, tmp_path / "worker.log") as worker:
-        received = await read_alerts(config.bootstrap, _settled(worker, len(stream)), timeout=150)
+        received = await read_alerts(config.bootstrap, settled(worker, len(stream)), timeout=150)
         end = datetime.now(UTC)
         assert worker.alive(), worker.log_tail()
         recontacts = worker.sample("supportwatch_customer_recontacts_total", channel="chat", team="returns")
