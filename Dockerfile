@@ -17,7 +17,7 @@ RUN pip install . \
  && test -n "$(find /opt/venv/lib -path '*/models/weights/*' -type f | head -n 1)"
 # Fail the build unless the shipped model loads and classifies with no network access.
 RUN HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 python -c \
-    "from models import ModelSettings, load_classifier; \
+    "from supportwatch.models import ModelSettings, load_classifier; \
 print(load_classifier(ModelSettings()).classify(['thanks, that fixed it', 'still broken, third time I ask'])[0])"
 
 FROM ${PYTHON_IMAGE}

@@ -4,25 +4,25 @@ Never imports faust: the streams/ agents call :meth:`AlertDelivery.submit` and r
 :meth:`AlertDelivery.drain` as a background task.
 """
 
-from alerts.alertmanager import AlertmanagerSink
-from alerts.build import (
+from supportwatch.alerts.alertmanager import AlertmanagerSink
+from supportwatch.alerts.build import (
     channel_degraded,
     channel_recovered,
     detractor_resolved,
     from_detractor,
     from_sla_signal,
 )
-from alerts.channels import ChannelHealth, parse_channel_goals
-from alerts.delivery import AlertDelivery, backoff_seconds
-from alerts.exceptions import AlertsError, RedisUnavailable, RoutingError, SinkError, UnknownAlert
-from alerts.metrics import AlertMetrics
-from alerts.model import Action, Alert, AlertKind, Severity
-from alerts.oncall import AckState, OnCall
-from alerts.routing import CalendarLike, Route, RoutePlan, Router, RoutingConfig, Skipped, parse_routing
-from alerts.settings import AlertSettings
-from alerts.sinks import IDEMPOTENCY_HEADER, LogSink, Notification, Sink
-from alerts.webhook import SIGNATURE_HEADER, SlackSink, WebhookSink, sign, verify_signature
-from alerts.wiring import build_sinks, connect_redis, http_client
+from supportwatch.alerts.channels import ChannelHealth, parse_channel_goals
+from supportwatch.alerts.delivery import AlertDelivery, backoff_seconds
+from supportwatch.alerts.exceptions import AlertsError, RedisUnavailable, RoutingError, SinkError, UnknownAlert
+from supportwatch.alerts.metrics import AlertMetrics
+from supportwatch.alerts.model import Action, Alert, AlertKind, Severity
+from supportwatch.alerts.oncall import AckState, OnCall
+from supportwatch.alerts.routing import CalendarLike, Route, RoutePlan, Router, RoutingConfig, Skipped, parse_routing
+from supportwatch.alerts.settings import AlertSettings
+from supportwatch.alerts.sinks import IDEMPOTENCY_HEADER, LogSink, Notification, Sink
+from supportwatch.alerts.webhook import SIGNATURE_HEADER, SlackSink, WebhookSink, sign, verify_signature
+from supportwatch.alerts.wiring import build_sinks, connect_redis, http_client
 
 __all__ = [
     "IDEMPOTENCY_HEADER",

@@ -15,8 +15,8 @@ from datetime import datetime, timedelta
 
 import httpx
 
-from alerts.model import SEVERITY_OF, Alert, AlertKind
-from alerts.sinks import IDEMPOTENCY_HEADER, Notification, post, utc_now
+from supportwatch.alerts.model import SEVERITY_OF, Alert, AlertKind
+from supportwatch.alerts.sinks import IDEMPOTENCY_HEADER, Notification, post, utc_now
 
 
 def _labels(alert: Alert, kind: AlertKind, notification: Notification) -> dict[str, str]:

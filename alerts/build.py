@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from alerts.model import (
+from supportwatch.alerts.model import (
     RESOLVED_LEVEL,
     SEVERITY_OF,
     Alert,
@@ -16,8 +16,8 @@ from alerts.model import (
     render_link,
     stable_id,
 )
-from mood.signals import DetractorSignal
-from sla.signals import ConversationRef, SignalKind, SlaSignal
+from supportwatch.mood.signals import DetractorSignal
+from supportwatch.sla.signals import ConversationRef, SignalKind, SlaSignal
 
 _KIND_OF_SIGNAL = {
     SignalKind.WARNING: AlertKind.SLA_WARNING,

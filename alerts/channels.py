@@ -6,9 +6,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from alerts.build import channel_degraded, channel_recovered
-from alerts.model import Alert
-from supportwatch.yamlfile import Lines
+from supportwatch.alerts.build import channel_degraded, channel_recovered
+from supportwatch.alerts.model import Alert
+from supportwatch.base.yamlfile import Lines
 
 DEFAULT_GOAL_KEY = "default"
 

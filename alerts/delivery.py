@@ -23,14 +23,14 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis import exceptions as redis_errors
 
-from alerts.digest import digest_alert
-from alerts.exceptions import REDIS_DOWN, RedisUnavailable, SinkError
-from alerts.metrics import AlertMetrics
-from alerts.model import Alert, AlertKind, severity_rank
-from alerts.outbox import PROMOTE_LUA, SUBMIT_LUA, TAKE_DIGESTS_LUA, Entry, snooze_scope
-from alerts.routing import Route, Router, Skipped
-from alerts.settings import AlertSettings
-from alerts.sinks import Sink
+from supportwatch.alerts.digest import digest_alert
+from supportwatch.alerts.exceptions import REDIS_DOWN, RedisUnavailable, SinkError
+from supportwatch.alerts.metrics import AlertMetrics
+from supportwatch.alerts.model import Alert, AlertKind, severity_rank
+from supportwatch.alerts.outbox import PROMOTE_LUA, SUBMIT_LUA, TAKE_DIGESTS_LUA, Entry, snooze_scope
+from supportwatch.alerts.routing import Route, Router, Skipped
+from supportwatch.alerts.settings import AlertSettings
+from supportwatch.alerts.sinks import Sink
 
 log = logging.getLogger(__name__)
 HELD = frozenset({"acknowledged", "snoozed", "digested"})  # outcomes of a notification held back

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from alerts.model import SEVERITY_OF, Alert, AlertKind, iso, stable_id
+from supportwatch.alerts.model import SEVERITY_OF, Alert, AlertKind, iso, stable_id
 
 SHOWN = 20  # warnings listed in a digest's summary; the rest are counted
 

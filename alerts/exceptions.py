@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from redis import exceptions as redis_errors
 
+from supportwatch.base.exceptions import SupportwatchError
+
 # What a Redis call raises when the server cannot be reached: callers turn it into RedisUnavailable.
 REDIS_DOWN = (redis_errors.ConnectionError, redis_errors.TimeoutError, OSError)
 
 
-class AlertsError(Exception):
+class AlertsError(SupportwatchError):
     """Base of every error the alerts package raises on purpose."""
 
 

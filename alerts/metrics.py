@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from alerts.model import SEVERITY_OF, AlertKind
+from supportwatch.alerts.model import SEVERITY_OF, AlertKind
 
 OUTCOMES = ("delivered", "deduplicated", "retried", "failed", "suppressed", "acknowledged", "snoozed",
             "digested")

@@ -22,10 +22,10 @@ from typing import Any, TypeVar
 
 import redis.asyncio as aioredis
 
-from alerts.exceptions import REDIS_DOWN, RedisUnavailable, UnknownAlert
-from alerts.model import Action, Alert, AlertKind, Severity, severity_rank
-from alerts.outbox import snooze_scope
-from alerts.settings import AlertSettings
+from supportwatch.alerts.exceptions import REDIS_DOWN, RedisUnavailable, UnknownAlert
+from supportwatch.alerts.model import Action, Alert, AlertKind, Severity, severity_rank
+from supportwatch.alerts.outbox import snooze_scope
+from supportwatch.alerts.settings import AlertSettings
 
 T = TypeVar("T")
 ACTIONS_KEPT = 10_000  # entries of the actions stream (approximate trim)

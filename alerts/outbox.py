@@ -19,8 +19,8 @@ import json
 from dataclasses import dataclass, replace
 from typing import Any
 
-from alerts.model import Alert, severity_rank
-from alerts.sinks import Notification
+from supportwatch.alerts.model import Alert, severity_rank
+from supportwatch.alerts.sinks import Notification
 
 # Does ``ack:<id>`` ({"v": rank, ...}) hold back severity rank ``rank``? Does ``snooze:<scope>``
 # ({"v": rank, "u": until, ...}) at unix time ``now``? A snooze's end is judged by the caller's clock;

@@ -22,9 +22,9 @@ from typing import Annotated, Any, Protocol
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from alerts.exceptions import RoutingError
-from alerts.model import SEVERITY_OF, Alert, AlertKind, Severity
-from supportwatch.yamlfile import Lines
+from supportwatch.alerts.exceptions import RoutingError
+from supportwatch.alerts.model import SEVERITY_OF, Alert, AlertKind, Severity
+from supportwatch.base.yamlfile import Lines
 
 
 class CalendarLike(Protocol):

@@ -15,8 +15,8 @@ from urllib.parse import quote
 
 import httpx
 
-from alerts.exceptions import SinkError
-from alerts.model import Alert
+from supportwatch.alerts.exceptions import SinkError
+from supportwatch.alerts.model import Alert
 
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 _RETRYABLE_STATUS = frozenset({408, 425, 429})

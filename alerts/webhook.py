@@ -16,8 +16,8 @@ from datetime import datetime
 import httpx
 from pydantic import SecretStr
 
-from alerts.model import AlertKind
-from alerts.sinks import IDEMPOTENCY_HEADER, Notification, post, utc_now
+from supportwatch.alerts.model import AlertKind
+from supportwatch.alerts.sinks import IDEMPOTENCY_HEADER, Notification, post, utc_now
 
 SIGNATURE_HEADER = "X-Supportwatch-Signature"
 _SLACK_ICONS = {

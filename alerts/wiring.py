@@ -9,10 +9,10 @@ from typing import TextIO
 import httpx
 import redis.asyncio as aioredis
 
-from alerts.alertmanager import AlertmanagerSink
-from alerts.settings import AlertSettings
-from alerts.sinks import LogSink, Sink, utc_now
-from alerts.webhook import SlackSink, WebhookSink
+from supportwatch.alerts.alertmanager import AlertmanagerSink
+from supportwatch.alerts.settings import AlertSettings
+from supportwatch.alerts.sinks import LogSink, Sink, utc_now
+from supportwatch.alerts.webhook import SlackSink, WebhookSink
 
 
 def build_sinks(

@@ -19,8 +19,17 @@ import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
-from alerts import Alert, AlertDelivery, AlertKind, AlertMetrics, AlertSettings, Router, Severity, build_sinks
-from alerts.routing import RoutingConfig
+from supportwatch.alerts import (
+    Alert,
+    AlertDelivery,
+    AlertKind,
+    AlertMetrics,
+    AlertSettings,
+    Router,
+    Severity,
+    build_sinks,
+)
+from supportwatch.alerts.routing import RoutingConfig
 
 ROUTING = {
     "recipients": {"desk": {"target": "fixed", "sinks": ["webhook"]}},

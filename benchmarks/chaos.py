@@ -57,13 +57,13 @@ import httpx
 import yaml
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from alerts import Alert, Router
 from benchmarks.offsets_probe import restart
-from events import InvalidEvent, decode_event
+from supportwatch.alerts import Alert, Router
+from supportwatch.base.clock import wall_clock
 from supportwatch.broker import EmbeddedBroker, ensure_topics
-from supportwatch.clock import wall_clock
 from supportwatch.config import load_config
 from supportwatch.embedded_redis import ensure_redis
+from supportwatch.events import InvalidEvent, decode_event
 from supportwatch.replay import read_events, replay
 from supportwatch.runtime import build_runtime
 from supportwatch.settings import Settings
@@ -300,7 +300,7 @@ def trace_progress() -> None:
     turns caught up, with its applied position and the consumer's highwater (wraps streams.progress, read-only)."""
     import logging
 
-    from streams.progress import PartitionProgress
+    from supportwatch.streams.progress import PartitionProgress
 
     log = logging.getLogger("chaos.trace")
     original_start, original_caught_up = PartitionProgress.start, PartitionProgress.caught_up

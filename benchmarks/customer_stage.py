@@ -26,11 +26,11 @@ import tracemalloc
 from collections.abc import Iterator
 from datetime import UTC, datetime
 
-from alerts import Alert, AlertKind
-from alerts.model import SEVERITY_OF, stable_id
-from customers import ConversationFact, CustomerTracker
-from customers.rules import CustomerRules
-from streams.table import decode_customer, encode_customer
+from supportwatch.alerts import Alert, AlertKind
+from supportwatch.alerts.model import SEVERITY_OF, stable_id
+from supportwatch.customers import ConversationFact, CustomerTracker
+from supportwatch.customers.rules import CustomerRules
+from supportwatch.streams.codec import decode_customer, encode_customer
 
 T0 = datetime(2026, 11, 1, tzinfo=UTC).timestamp()
 CHANNELS = ("chat", "chat", "phone", "email", "messaging", "social")

@@ -44,14 +44,23 @@ from typing import Any
 import httpx
 from pydantic import SecretStr
 
-from alerts import Alert, AlertmanagerSink, LogSink, Notification, Router, SlackSink, WebhookSink, verify_signature
-from events import DeadLetter, Event, EventLimits, InvalidEvent, decode_event
-from models.protocol import LABELS, Classifier, Sentiment
-from models.text import clean
+from supportwatch.alerts import (
+    Alert,
+    AlertmanagerSink,
+    LogSink,
+    Notification,
+    Router,
+    SlackSink,
+    WebhookSink,
+    verify_signature,
+)
+from supportwatch.events import DeadLetter, Event, EventLimits, InvalidEvent, decode_event
+from supportwatch.models.protocol import LABELS, Classifier, Sentiment
+from supportwatch.models.text import clean
 from supportwatch.runtime import Runtime, build_runtime
 from supportwatch.settings import Settings
 from supportwatch.simulator import Simulator, SimulatorConfig
-from tracking import ConversationRecord, Update
+from supportwatch.tracking import ConversationRecord, Update
 
 START = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 KAFKA_MAX_RECORD = 1_000_000

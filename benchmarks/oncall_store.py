@@ -27,9 +27,9 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from prometheus_client import CollectorRegistry
 
-from alerts import AlertDelivery, AlertKind, AlertMetrics, AlertSettings, OnCall, Router, build_sinks
-from alerts.model import Alert, Severity
-from alerts.routing import RoutingConfig
+from supportwatch.alerts import AlertDelivery, AlertKind, AlertMetrics, AlertSettings, OnCall, Router, build_sinks
+from supportwatch.alerts.model import Alert, Severity
+from supportwatch.alerts.routing import RoutingConfig
 from supportwatch.broker import EmbeddedBroker
 
 ROUTING = {"recipients": {"desk": {"target": "fixed", "sinks": ["log"]}}, "rules": [{"match": {}, "notify": ["desk"]}]}

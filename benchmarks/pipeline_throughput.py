@@ -13,7 +13,8 @@ its consumer starts:
 
 Throughput is events over the seconds from the first event consumed to the last (so start-up
 and the model load are not counted). Then a paced phase feeds the model-backed worker a live
-stream (``--paced-rate`` conversations a second for ``--paced-seconds``) and reports the lag from
+stream (``--paced-rate`` conversations a second for ``--paced-seconds``; again for each model-backed
+``--variant``) and reports the lag from
 an input event's send to the alert it caused (``resolved``/``detractor``), and from a deadline to
 its alert (``warning``/``breach``/``critical``), both by the alert record's broker timestamp.
 """
@@ -24,6 +25,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -250,10 +252,10 @@ async def main_async(args: argparse.Namespace, tmp: Path, redis_url: str) -> Non
         runs = [("worker-no-sentiment", False, {}), ("worker", True, {})]
         runs += [(f"variant {spec}", not spec.startswith("no-sentiment:"), _env(spec)) for spec in args.variant]
         for name, sentiment, extra in runs:
-            config = worker_config(base, name.replace(" ", "-").replace(":", "-").replace("=", "-"), sentiment, extra)
+            config = worker_config(base, re.sub(r"[^A-Za-z0-9._-]", "-", name), sentiment, extra)
             rates[name], worker = await run_worker(config, name, messages, tmp, args.timeout)
             try:
-                if name == "worker" and args.paced_seconds > 0:
+                if sentiment and args.paced_seconds > 0:
                     await paced_lag(worker, config, args)
             finally:
                 worker.stop()

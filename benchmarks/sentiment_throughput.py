@@ -32,11 +32,11 @@ from pathlib import Path
 
 import torch
 
-from models import ModelSettings, load_classifier
-from models.commands import read_labelled
-from models.protocol import LABELS, Classifier
-from models.scoring import score
-from models.settings import SHIPPED, Backend, Device
+from supportwatch.models import ModelSettings, load_classifier
+from supportwatch.models.commands import read_labelled
+from supportwatch.models.protocol import LABELS, Classifier
+from supportwatch.models.scoring import score
+from supportwatch.models.settings import SHIPPED, Backend, Device
 
 DATA = Path("/work/shared/data/tweeteval-sentiment-val.jsonl")
 Predict = Callable[[Sequence[str]], list[str]]

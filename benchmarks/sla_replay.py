@@ -25,9 +25,9 @@ import tracemalloc
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from events.model import Event
-from sla import ConversationSla, DeadlineIndex, SlaEngine, load_policies
+from supportwatch.events.model import Event
 from supportwatch.replay import partition_of
+from supportwatch.sla import ConversationSla, DeadlineIndex, SlaEngine, load_policies
 
 T0 = datetime(2026, 3, 2, 8, 0, tzinfo=UTC)
 CHANNELS = ["chat", "chat", "chat", "phone", "email", "email", "messaging", "social"]

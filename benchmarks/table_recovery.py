@@ -6,7 +6,7 @@ For each store and N: a noida-db broker; the conversation table's changelog
 (``{app_id}-conversations-changelog``, the worker's partition count) filled directly with N records,
 each the record one customer email message opens (``runtime.tracker.on_event``, then the conversation
 id varied), keyed by the JSON-encoded id (faust's json key serializer), in the partition the input
-topic's producer would give the id, value ``streams.table.encode(partition, record)``. Then one
+topic's producer would give the id, value ``streams.codec.encode(partition, record)``. Then one
 ``supportwatch worker`` process (sentiment off, log level info) and, from its process start:
 
   rebuilt   the log line "deadline index rebuilt: N open conversations" (faust recovered the table)
@@ -38,12 +38,13 @@ from pathlib import Path
 from aiokafka import AIOKafkaProducer
 from yarl import URL
 
-from events import decode_event
-from streams.table import STORES, decode, encode
 from supportwatch.broker import EmbeddedBroker, ensure_topics
 from supportwatch.embedded_redis import ensure_redis
+from supportwatch.events import decode_event
 from supportwatch.runtime import build_runtime
 from supportwatch.settings import Settings
+from supportwatch.streams.codec import decode, encode
+from supportwatch.streams.table import STORES
 from tests.integration.live import DEFAULT_CONFIG, ROOT, LiveWorker, WorkerConfig, partition_for
 
 REBUILT = re.compile(rb"deadline index rebuilt: (\d+) open conversations")

@@ -6,11 +6,11 @@ bounded :class:`CustomerState` and says what follows (repeat contacts, churn ris
 corrections), and adds the customer's context to the conversation's alerts.
 """
 
-from customers.exceptions import CustomersError, CustomerStateError, FactError
-from customers.facts import ConversationFact, tier_event
-from customers.rules import CustomerRules, RiskReason, parse_customer_rules
-from customers.state import CustomerState
-from customers.tracker import CustomerStep, CustomerTracker, RepeatContact, Resolved
+from supportwatch.customers.exceptions import CustomersError, CustomerStateError, FactError
+from supportwatch.customers.facts import ConversationFact, tier_event
+from supportwatch.customers.rules import CustomerRules, RiskReason, parse_customer_rules
+from supportwatch.customers.state import CustomerState
+from supportwatch.customers.tracker import CustomerStep, CustomerTracker, RepeatContact, Resolved
 
 __all__ = [
     "ConversationFact",

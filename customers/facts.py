@@ -18,8 +18,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from alerts import Alert
-from customers.exceptions import FactError
+from supportwatch.alerts import Alert
+from supportwatch.customers.exceptions import FactError
 
 
 @dataclass(frozen=True, slots=True)

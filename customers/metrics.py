@@ -8,9 +8,9 @@ from collections.abc import Iterable
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from customers.rules import RiskReason
-from customers.tracker import CustomerStep
-from events import Channel
+from supportwatch.customers.rules import RiskReason
+from supportwatch.customers.tracker import CustomerStep
+from supportwatch.events import Channel
 
 
 class CustomerMetrics:

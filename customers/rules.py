@@ -19,8 +19,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from sla.durations import parse_duration
-from supportwatch.yamlfile import Lines
+from supportwatch.base.yamlfile import Lines
+from supportwatch.sla.durations import parse_duration
 
 SECTION = "customers"
 DAY = 86_400.0

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from customers.exceptions import CustomerStateError
+from supportwatch.customers.exceptions import CustomerStateError
 
 MAX_CONVERSATIONS = 6
 MAX_SURVEYS = 3

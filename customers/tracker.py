@@ -10,12 +10,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from alerts import Alert, AlertKind
-from alerts.build import customer_at_risk, customer_risk_resolved, repeat_contact
-from alerts.model import CustomerContext
-from customers.facts import ConversationFact
-from customers.rules import DAY, CustomerRules, RiskReason
-from customers.state import Contact, Counted, CustomerState, conversation_key
+from supportwatch.alerts import Alert, AlertKind
+from supportwatch.alerts.build import customer_at_risk, customer_risk_resolved, repeat_contact
+from supportwatch.alerts.model import CustomerContext
+from supportwatch.customers.facts import ConversationFact
+from supportwatch.customers.rules import DAY, CustomerRules, RiskReason
+from supportwatch.customers.state import Contact, Counted, CustomerState, conversation_key
 
 _COUNTED_BY_KIND = {AlertKind.SLA_BREACH: Counted.BREACHES, AlertKind.SLA_CRITICAL: Counted.CRITICALS,
                     AlertKind.DETRACTOR: Counted.DETRACTORS}

@@ -1,9 +1,9 @@
 """The v1 event contract: typed interaction events, validated at the edge."""
 
-from events.decode import DeadLetter, decode_event
-from events.exceptions import REASONS, InvalidEvent, Reason
-from events.limits import EventLimits
-from events.model import (
+from supportwatch.events.decode import DeadLetter, decode_event
+from supportwatch.events.exceptions import REASONS, InvalidEvent, Reason
+from supportwatch.events.limits import EventLimits
+from supportwatch.events.model import (
     Author,
     Channel,
     Event,

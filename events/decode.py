@@ -16,9 +16,9 @@ from typing import Any, NoReturn
 
 from pydantic import ValidationError
 
-from events.exceptions import InvalidEvent, Reason
-from events.limits import EventLimits
-from events.model import Event
+from supportwatch.events.exceptions import InvalidEvent, Reason
+from supportwatch.events.limits import EventLimits
+from supportwatch.events.model import Event
 
 _NAIVE_TYPES = {"timezone_aware"}
 _MISSING_TYPES = {"missing"}

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Literal, get_args
 
+from supportwatch.base.exceptions import SupportwatchError
+
 Reason = Literal[
     "too_large",
     "bad_encoding",
@@ -20,7 +22,7 @@ Reason = Literal[
 REASONS: tuple[Reason, ...] = get_args(Reason)
 
 
-class InvalidEvent(ValueError):
+class InvalidEvent(SupportwatchError, ValueError):
     """A raw message that is not a valid v1 event; ``reason`` is a bounded metric label."""
 
     def __init__(self, reason: Reason, detail: str) -> None:

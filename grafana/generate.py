@@ -17,8 +17,8 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from events import Channel  # noqa: E402
-from grafana.panels import (  # noqa: E402
+from supportwatch.events import Channel  # noqa: E402
+from supportwatch.grafana.panels import (  # noqa: E402
     CHANNEL_VARIABLE,
     SCRAPE_JOB,
     TEAM_VARIABLE,
@@ -29,8 +29,8 @@ from grafana.panels import (  # noqa: E402
     target,
     text,
 )
-from sla.config import load_policies  # noqa: E402
-from sla.signals import Clock  # noqa: E402
+from supportwatch.sla.config import load_policies  # noqa: E402
+from supportwatch.sla.signals import Clock  # noqa: E402
 
 OUT = Path(__file__).resolve().parent / "dashboards"
 CH = 'channel=~"$channel"'

@@ -1,13 +1,13 @@
 """Sentiment classification of customer messages.
 
-Importing this package is cheap: torch, transformers and onnxruntime load only inside
+Importing this package is cheap: numpy, torch, transformers and onnxruntime load only inside
 :func:`load_classifier`.
 """
 
-from models.exceptions import EvaluationDataError, ModelError, ModelLoadError
-from models.loader import load_classifier
-from models.protocol import LABELS, Classifier, Label, Sentiment
-from models.settings import Backend, ModelSettings
+from supportwatch.models.exceptions import EvaluationDataError, ModelError, ModelLoadError
+from supportwatch.models.loader import load_classifier
+from supportwatch.models.protocol import LABELS, Classifier, Label, Sentiment
+from supportwatch.models.settings import Backend, ModelSettings
 
 __all__ = [
     "LABELS", "Backend", "Classifier", "EvaluationDataError", "Label", "ModelError", "ModelLoadError",

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from models.exceptions import ModelLoadError
+from supportwatch.models.exceptions import ModelLoadError
 
 ONNX_FILES = {"onnx-int8": "model-int8.onnx", "onnx": "model.onnx"}
 
@@ -62,13 +62,14 @@ class TorchRunner:
 
 
 class OnnxRunner:
-    """An exported classifier (``python -m models.export``) on ONNX Runtime's CPU provider."""
+    """An exported classifier (``python -m supportwatch.models.training.export``) on ONNX Runtime's CPU provider."""
 
     def __init__(self, path: Path, threads: int) -> None:
         import onnxruntime as ort
 
         if not path.is_file():
-            raise ModelLoadError(f"no ONNX model at {path}: export one with `python -m models.export`")
+            raise ModelLoadError(
+                f"no ONNX model at {path}: export one with `python -m supportwatch.models.training.export`")
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1

@@ -9,8 +9,8 @@ from typing import Protocol
 import numpy as np
 import numpy.typing as npt
 
-from models.encoding import Batch, Encoder, classifiable
-from models.protocol import LABELS, Label, Sentiment
+from supportwatch.models.encoding import Batch, Encoder, classifiable
+from supportwatch.models.protocol import LABELS, Label, Sentiment
 
 # What an empty text (nothing left after cleaning) is reported as; the model never sees it.
 EMPTY = Sentiment(label="neutral", probs={"negative": 0.0, "neutral": 1.0, "positive": 0.0}, score=0.0)

@@ -14,10 +14,10 @@ from itertools import islice
 from pathlib import Path
 from typing import TextIO
 
-from models.exceptions import EvaluationDataError
-from models.labels import label_of
-from models.protocol import LABELS, Classifier, Label
-from models.scoring import Quality, score
+from supportwatch.models.exceptions import EvaluationDataError
+from supportwatch.models.labels import label_of
+from supportwatch.models.protocol import LABELS, Classifier, Label
+from supportwatch.models.scoring import Quality, score
 
 
 def _chunks(items: Iterable[str], size: int) -> Iterator[list[str]]:

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from models.text import clean, head_and_tail
+from supportwatch.models.text import clean, head_and_tail
 
 # Characters kept before tokenising: a megabyte of pasted log must not cost a megabyte of tokens.
 CHARS_PER_TOKEN_BUDGET = 16

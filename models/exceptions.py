@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from supportwatch.exceptions import SupportwatchError
+from supportwatch.base.exceptions import SupportwatchError
 
 
 class ModelError(SupportwatchError):

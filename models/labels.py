@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from models.exceptions import ModelLoadError
-from models.protocol import LABELS, Label
+from supportwatch.models.exceptions import ModelLoadError
+from supportwatch.models.protocol import LABELS, Label
 
 _SYNONYMS: dict[str, Label] = {
     "negative": "negative", "neg": "negative",

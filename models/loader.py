@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from models.classifier import TransformerClassifier
-from models.encoding import Encoder
-from models.exceptions import ModelLoadError
-from models.labels import map_labels
-from models.settings import DEFAULT_MODEL, SHIPPED, WEIGHTS_DIR, ModelSettings
+from supportwatch.models.exceptions import ModelLoadError
+from supportwatch.models.labels import map_labels
+from supportwatch.models.settings import DEFAULT_MODEL, SHIPPED, WEIGHTS_DIR, ModelSettings
+
+if TYPE_CHECKING:
+    from supportwatch.models.classifier import TransformerClassifier
 
 
 def resolve(settings: ModelSettings) -> str:
@@ -31,7 +33,9 @@ def load_classifier(settings: ModelSettings) -> TransformerClassifier:
     """
     from transformers import AutoTokenizer
 
-    from models.backends import ONNX_FILES, OnnxRunner, TorchRunner
+    from supportwatch.models.backends import ONNX_FILES, OnnxRunner, TorchRunner
+    from supportwatch.models.classifier import TransformerClassifier
+    from supportwatch.models.encoding import Encoder
 
     source = resolve(settings)
     try:

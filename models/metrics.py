@@ -6,9 +6,9 @@ from typing import get_args
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from events.model import Channel
-from models.protocol import LABELS, Sentiment
-from models.settings import Backend
+from supportwatch.events.model import Channel
+from supportwatch.models.protocol import LABELS, Sentiment
+from supportwatch.models.settings import Backend
 
 SCORE_BUCKETS = (-1.0, -0.8, -0.6, -0.4, -0.2, 0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from models.protocol import Label
+from supportwatch.models.protocol import Label
 
 Backend = Literal["onnx-int8", "onnx", "torch", "torch-int8"]
 Device = Literal["cpu", "cuda", "auto"]
@@ -33,7 +33,7 @@ class ModelSettings(BaseModel):
     directory under ``models/weights/``, a local Hugging Face model directory, or a hub id (only
     for machines that reach the hub; ``HF_HUB_OFFLINE=1`` is respected).
     ONNX backends read ``model-int8.onnx`` (``onnx-int8``) or ``model.onnx`` (``onnx``) from the
-    directory; ``python -m models.export`` writes both for any Hugging Face classifier.
+    directory; ``python -m supportwatch.models.training.export`` writes both for any Hugging Face classifier.
     ``label_map`` maps the model's own label names to ours when they are not recognised.
 
     ``device`` applies to the ``torch`` backend: ``cpu`` (default), ``cuda`` (fp16 on the GPU; a load

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from events.model import Channel, SurveyKind
-from mood.signals import DetractorReason
+from supportwatch.events.model import Channel, SurveyKind
+from supportwatch.mood.signals import DetractorReason
 
 # One bucket per possible answer.
 _BUCKETS = {SurveyKind.CSAT: range(1, 6), SurveyKind.NPS: range(0, 11), SurveyKind.CES: range(1, 8)}

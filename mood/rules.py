@@ -6,7 +6,7 @@ from typing import Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from supportwatch.yamlfile import Lines
+from supportwatch.base.yamlfile import Lines
 
 SECTION = "detractor"
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from mood.signals import DetractorReason
+from supportwatch.mood.signals import DetractorReason
 
 
 @dataclass(frozen=True, slots=True)

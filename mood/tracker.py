@@ -5,12 +5,12 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from events.model import SurveyKind
-from models.protocol import Sentiment
-from mood.exceptions import NaiveTimeError
-from mood.rules import MoodRules
-from mood.signals import DetractorReason, DetractorSignal
-from mood.state import MoodState
+from supportwatch.events.model import SurveyKind
+from supportwatch.models.protocol import Sentiment
+from supportwatch.mood.exceptions import NaiveTimeError
+from supportwatch.mood.rules import MoodRules
+from supportwatch.mood.signals import DetractorReason, DetractorSignal
+from supportwatch.mood.state import MoodState
 
 _MESSAGE_REASONS = frozenset({DetractorReason.SENTIMENT_TURN, DetractorReason.CONSECUTIVE_NEGATIVE})
 _SURVEY_REASONS = {SurveyKind.NPS: DetractorReason.NPS, SurveyKind.CSAT: DetractorReason.CSAT,

@@ -8,13 +8,13 @@ configuration file.
     step = engine.advance(step.state, now_ts)  # fire every level due by now_ts (epoch seconds), once
 """
 
-from sla.calendar import BusinessCalendar
-from sla.config import DEFAULT_FILE, load_policies, parse_policies
-from sla.deadlines import DeadlineIndex
-from sla.engine import SlaEngine, SlaStep
-from sla.policy import ClockPolicy, Level, Policy, PolicySet
-from sla.signals import Clock, ClockOutcome, ConversationRef, SignalKind, SlaSignal
-from sla.state import ConversationSla
+from supportwatch.sla.calendar import BusinessCalendar
+from supportwatch.sla.config import DEFAULT_FILE, load_policies, parse_policies
+from supportwatch.sla.deadlines import DeadlineIndex
+from supportwatch.sla.engine import SlaEngine, SlaStep
+from supportwatch.sla.policy import ClockPolicy, Level, Policy, PolicySet
+from supportwatch.sla.signals import Clock, ClockOutcome, ConversationRef, SignalKind, SlaSignal
+from supportwatch.sla.state import ConversationSla
 
 __all__ = [
     "DEFAULT_FILE",

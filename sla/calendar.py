@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
-from sla.exceptions import CalendarError
+from supportwatch.sla.exceptions import CalendarError
 
 DAY = 86400
 _EPOCH_DATE = date(1970, 1, 1)

@@ -1,22 +1,24 @@
 """The ``calendars`` and ``policies`` sections of the configuration file, validated with errors
-that name the file, line and field (through :class:`supportwatch.yamlfile.Lines`)."""
+that name the file, line and field (through :class:`supportwatch.base.yamlfile.Lines`)."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from events.model import Channel, Priority
-from sla.calendar import BusinessCalendar, merge_intervals
-from sla.durations import parse_duration, warning_seconds
-from sla.policy import CLOCKS, MATCH_FIELDS, PAUSE_STATUSES, ClockPolicy, Level, Policy, PolicySet
-from supportwatch import yamlfile
-from supportwatch.yamlfile import Lines
+from supportwatch.base import yamlfile
+from supportwatch.base.yamlfile import Lines
+from supportwatch.events.model import Channel, Priority
+from supportwatch.sla.calendar import BusinessCalendar, merge_intervals
+from supportwatch.sla.durations import parse_duration, warning_seconds
+from supportwatch.sla.policy import CLOCKS, MATCH_FIELDS, PAUSE_STATUSES, ClockPolicy, Level, Policy, PolicySet
 
-DEFAULT_FILE = Path(__file__).resolve().parent.parent / "supportwatch" / "config" / "default.yaml"
+# The shipped default, package data of supportwatch (read from the wheel as from a checkout).
+DEFAULT_FILE = Path(str(resources.files("supportwatch") / "config" / "default.yaml"))
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _HOURS = re.compile(r"(\d\d):(\d\d)-(\d\d):(\d\d)")
 _POLICY_KEYS = {"name", "match", "calendar", "count_bot_replies", *(c.value for c in CLOCKS)}

@@ -1,9 +1,9 @@
 """Errors of the SLA engine. Configuration problems are reported as
-:class:`supportwatch.exceptions.ConfigError` (file, line, field); these are the rest."""
+:class:`supportwatch.base.exceptions.ConfigError` (file, line, field); these are the rest."""
 
 from __future__ import annotations
 
-from supportwatch.exceptions import SupportwatchError
+from supportwatch.base.exceptions import SupportwatchError
 
 
 class SlaError(SupportwatchError):

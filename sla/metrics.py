@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
-from events.model import Channel, Priority
-from sla.policy import CLOCKS, PolicySet
-from sla.signals import Clock, ClockOutcome, SignalKind, SlaSignal
+from supportwatch.events.model import Channel, Priority
+from supportwatch.sla.policy import CLOCKS, PolicySet
+from supportwatch.sla.signals import Clock, ClockOutcome, SignalKind, SlaSignal
 
 EXTRA_BUCKETS: tuple[float, ...] = (10, 30, 60, 300, 900, 3600, 4 * 3600, 86400, 3 * 86400, 7 * 86400)
 OUTCOMES = ("within_target", "breached")

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from sla.calendar import add_counted, counted_between
-from sla.policy import CLOCKS, ClockPolicy, Policy, PolicySet
+from supportwatch.sla.calendar import add_counted, counted_between
+from supportwatch.sla.policy import CLOCKS, ClockPolicy, Policy, PolicySet
 
 if TYPE_CHECKING:
-    from sla.state import Core, Run
+    from supportwatch.sla.state import Core, Run
 
 
 class ClockPlan:

@@ -9,11 +9,21 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import IntEnum
 
-from sla.calendar import BusinessCalendar
-from sla.signals import Clock
+from supportwatch.sla.calendar import BusinessCalendar
+from supportwatch.sla.signals import Clock
 
-CLOCKS: tuple[Clock, ...] = (Clock.FIRST_REPLY, Clock.NEXT_REPLY, Clock.RESOLUTION)
+
+class ClockIndex(IntEnum):
+    """A clock's index into :data:`CLOCKS`, the runs of a conversation and everything kept per clock."""
+
+    FIRST_REPLY = 0
+    NEXT_REPLY = 1
+    RESOLUTION = 2
+
+
+CLOCKS: tuple[Clock, ...] = tuple(Clock[index.name] for index in ClockIndex)
 MATCH_FIELDS: tuple[str, ...] = ("channel", "priority", "team", "customer_id", "customer_tier")
 PAUSE_STATUSES: frozenset[str] = frozenset({"pending", "on_hold"})
 BREACH = "breach"

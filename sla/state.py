@@ -20,14 +20,16 @@ import base64
 import sys
 from typing import Any
 
-from sla.dedup import DIGEST_SIZE
-from sla.exceptions import StateError
-from sla.log import Log, from_lists, to_lists
+from supportwatch.sla.dedup import DIGEST_SIZE
+from supportwatch.sla.exceptions import StateError
+from supportwatch.sla.log import Log, first_channel, from_lists, to_lists
 
 FORMAT = 2  # 1: before event-id digests (ids) and the count-bounded log (floor); still read
-RUN_SLOTS = ("first", "next", "resolution")  # Core attribute per clock, in sla.policy.CLOCKS order
+RUN_SLOTS = ("first", "next", "resolution")  # Core attribute per clock, in sla.policy.ClockIndex order
 
-# Something already emitted for a clock cycle: (clock index, cycle, level name or OUTCOME/STOPPED).
+# Something already emitted for a clock cycle: (clock index, cycle, level name or OUTCOME/STOPPED),
+# read by unpacking. A plain tuple: ``(index, cycle, level) in emitted`` is the engine's most
+# frequent test, and comparing a tuple subclass with a tuple costs a subtype check each time.
 Emitted = tuple[int, int, str]
 OUTCOME = "outcome"
 STOPPED = "stopped"
@@ -109,6 +111,7 @@ class Core:
         self.resolution: Run | None = None
 
     def runs(self) -> tuple[Run | None, Run | None, Run | None]:
+        """The latest run of each clock, by :class:`sla.policy.ClockIndex`."""
         return (self.first, self.next, self.resolution)
 
     def copy(self) -> Core:
@@ -153,8 +156,8 @@ class ConversationSla:
     def __init__(self, conversation_id: str, core: Core) -> None:
         self.conversation_id = conversation_id
         self.core = core
-        # the core before log[0]; None when the log is empty, or while it holds the conversation's
-        # first events (the base is then a new Core: see base_core)
+        # the core before the log's first event; None when the log is empty, or while it holds the
+        # conversation's first events (the base is then a new Core: see base_core)
         self.base: Core | None = None
         self.log: Log | None = None  # events within the lateness horizon (see sla.log)
         self.watermark = float("-inf")  # the latest event time seen
@@ -170,7 +173,7 @@ class ConversationSla:
         if self.base is not None:
             return self.base.copy()
         assert self.log  # noqa: S101 - no base and a log: the log holds the first events
-        return Core(self.log[2][1])  # as the first event found it: nothing but its channel
+        return Core(first_channel(self.log))  # as the first event found it: nothing but its channel
 
     def keep_emitted_from(self, reference: Core) -> None:
         """Forget what was emitted for clock cycles before ``reference``'s (nothing re-applies them),
@@ -178,12 +181,14 @@ class ConversationSla:
         if len(self.emitted) <= EMITTED_SLACK:
             return
         runs = reference.runs()
-        for e in self.emitted:
-            run = runs[e[0]]
-            if run is not None and e[1] < run.cycle:
-                self.emitted = tuple(
-                    item for item in self.emitted if (current := runs[item[0]]) is None or item[1] >= current.cycle)
-                return
+        kept = []
+        for entry in self.emitted:
+            clock, cycle, _ = entry
+            run = runs[clock]
+            if run is None or cycle >= run.cycle:
+                kept.append(entry)
+        if len(kept) < len(self.emitted):
+            self.emitted = tuple(kept)
 
     @property
     def finished(self) -> bool:

@@ -23,12 +23,12 @@ import httpx
 from faust.web import Request, Response, View
 from pydantic import TypeAdapter
 
-from alerts import OnCall, RedisUnavailable, UnknownAlert, connect_redis
-from alerts.model import Alert
-from alerts.routing import Seconds
+from supportwatch.alerts import OnCall, RedisUnavailable, UnknownAlert, connect_redis
+from supportwatch.alerts.model import Alert
+from supportwatch.alerts.routing import Seconds
 from supportwatch.settings import Settings
-from tracking import OpenConversations
-from tracking.worklist import Filters, local_items, merge, with_states
+from supportwatch.tracking import OpenConversations
+from supportwatch.tracking.worklist import Filters, local_items, merge, with_states
 
 log = logging.getLogger(__name__)
 PEER_TIMEOUT_SECONDS = 2.0

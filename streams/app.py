@@ -5,7 +5,6 @@ pages (/metrics, conversation and customer state, the on-call API)."""
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
@@ -14,19 +13,21 @@ import faust
 from faust.sensors.prometheus import setup_prometheus_sensors
 from faust.types import TP
 
-from alerts import AlertDelivery, Router, build_sinks, connect_redis, http_client
-from streams.api import OnCallApi
-from streams.conversations import ConversationStage, RawMessage, Topics
-from streams.customers import CustomerStage
-from streams.deliver import DeliverStage
-from streams.group import keep_member_id_on_stale_commit
-from streams.outputs import Outputs, TopicOutputs
-from streams.progress import Committed, Highwater, PartitionProgress
-from streams.table import STORES, conversation_table, customer_table, decode
-from streams.updates import UpdateMetrics
-from streams.windows import ResponseWindows
+from supportwatch.alerts import AlertDelivery
 from supportwatch.runtime import Runtime
-from tracking import OpenConversations
+from supportwatch.streams.api import OnCallApi
+from supportwatch.streams.codec import decode
+from supportwatch.streams.conversations import ConversationStage, RawMessage, Topics
+from supportwatch.streams.customers import CustomerStage
+from supportwatch.streams.deliver import DeliverStage
+from supportwatch.streams.delivery import build_delivery
+from supportwatch.streams.group import keep_member_id_on_stale_commit
+from supportwatch.streams.outputs import Outputs, TopicOutputs
+from supportwatch.streams.progress import Committed, Highwater, PartitionProgress
+from supportwatch.streams.table import STORES, conversation_table, customer_table
+from supportwatch.streams.windows import ResponseWindows
+from supportwatch.tracking import OpenConversations
+from supportwatch.tracking.reading import UpdateMetrics
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +94,8 @@ class Pipeline:
             classifier=runtime.classifier if s.sentiment_enabled else None, backend=s.model.backend,
             progress=self.progress, open_conversations=self.open_conversations,
             pipeline_metrics=runtime.pipeline_metrics, sentiment_metrics=runtime.sentiment_metrics,
-            update_metrics=UpdateMetrics(runtime.sla_metrics, runtime.mood_metrics, runtime.tracking_metrics,
-                                         self.windows.record),
+            reader=UpdateMetrics(runtime.sla_metrics, runtime.mood_metrics, runtime.tracking_metrics,
+                                 self.windows.record, runtime.pipeline_metrics.dropped_event),
             now=runtime.now, executor=self._executor,
         )
         self.customer_stage = CustomerStage(
@@ -121,11 +122,7 @@ class Pipeline:
         return None if committed is None else int(committed)
 
     def _default_delivery(self) -> AlertDelivery:
-        r = self.runtime
-        a = r.settings.alerts
-        router = Router(r.config.routing, calendars=r.config.policies.calendars)
-        sinks = build_sinks(a, http_client(a), sys.stdout, r.now)
-        return AlertDelivery(a, router, connect_redis(a), sinks, r.alert_metrics, r.now)
+        return build_delivery(self.runtime)
 
     def deliver_stage(self) -> DeliverStage:
         if self._deliver is None:

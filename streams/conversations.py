@@ -25,23 +25,23 @@ from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any
 
-from alerts import Alert
-from customers import ConversationFact
-from events import DeadLetter, Event, EventLimits, InvalidEvent, decode_event
-from models.metrics import SentimentMetrics
-from models.protocol import Classifier, Sentiment
-from models.text import clean
-from sla import DeadlineIndex
-from streams.failures import Stage, log_failure, read_stored, stage_letter
-from streams.outputs import Outputs
-from streams.progress import PartitionProgress
-from streams.sending import BatchSender, Record, encoded_alerts, encoded_facts
-from streams.table import decode, encode
-from streams.updates import UpdateMetrics
-from supportwatch.clock import Now
+from supportwatch.alerts import Alert
+from supportwatch.base.clock import Now
+from supportwatch.customers import ConversationFact
+from supportwatch.events import DeadLetter, Event, EventLimits, InvalidEvent, decode_event
 from supportwatch.metrics import PipelineMetrics
-from tracking import ConversationRecord, OpenConversations, Tracker, Update
-from tracking.open_index import open_entry
+from supportwatch.models.metrics import SentimentMetrics
+from supportwatch.models.protocol import Classifier, Sentiment
+from supportwatch.models.text import clean
+from supportwatch.sla import DeadlineIndex
+from supportwatch.streams.codec import Record, decode, encode, encoded_alerts, encoded_facts
+from supportwatch.streams.failures import Stage, log_failure, read_stored, stage_letter
+from supportwatch.streams.outputs import Outputs
+from supportwatch.streams.progress import PartitionProgress
+from supportwatch.streams.sending import BatchSender
+from supportwatch.tracking import ConversationRecord, OpenConversations, Tracker, Update
+from supportwatch.tracking.open_index import open_entry
+from supportwatch.tracking.reading import Emitted, UpdateReader, read
 
 log = logging.getLogger(__name__)
 
@@ -70,11 +70,11 @@ class _Out:
     alerts: list[Alert] = field(default_factory=list)
     facts: list[ConversationFact] = field(default_factory=list)
 
-    def take(self, alerts: list[Alert], fact: ConversationFact | None) -> None:
-        if fact is not None:
-            self.facts.append(fact)
+    def take(self, emitted: Emitted) -> None:
+        if emitted.fact is not None:
+            self.facts.append(emitted.fact)
         else:
-            self.alerts.extend(alerts)
+            self.alerts.extend(emitted.alerts)
 
 
 @dataclass(slots=True)
@@ -99,7 +99,7 @@ class ConversationStage:
         open_conversations: OpenConversations,
         pipeline_metrics: PipelineMetrics,
         sentiment_metrics: SentimentMetrics,
-        update_metrics: UpdateMetrics,
+        reader: UpdateReader,
         now: Now,
         executor: Executor | None = None,
         fire_limit: int = 5_000,
@@ -117,7 +117,7 @@ class ConversationStage:
         self._open = open_conversations
         self._pipeline = pipeline_metrics
         self._sentiment = sentiment_metrics
-        self._updates = update_metrics
+        self._reader = reader
         self._now = now
         self._executor = executor
         self._fire_limit = fire_limit
@@ -205,32 +205,24 @@ class ConversationStage:
             updates.append(update)
             if update.record is not None:
                 record = update.record
-        if record is None:
-            self._count(group, updates)
-            return
-        try:
-            self._store(partition, key, record)
-        except Exception as exc:  # noqa: BLE001 - nothing of the group is applied
-            for item in applied:
-                self._failed(Stage.STORE, item.raw, exc, out)
-            self._restore(key, stored)
-            self._count(group, [])
-            return
-        self._count(group, updates)
+        if record is not None:
+            try:
+                self._store(partition, key, record)
+            except Exception as exc:  # noqa: BLE001 - nothing of the group is applied
+                for item in applied:
+                    self._failed(Stage.STORE, item.raw, exc, out)
+                self._restore(key, stored)
+                updates = []
+        self._count(group)
         for update in updates:
-            if update.dropped is None:
-                self._updates.observe(update)
-                out.take(update.alerts, update.fact)
+            out.take(read(update, self._reader))
 
-    def _count(self, group: Iterable[_Item], updates: Iterable[Update]) -> None:
+    def _count(self, group: Iterable[_Item]) -> None:
         for item in group:
             event = item.event
             self._pipeline.events.labels(channel=event.channel.value, type=event.type.value).inc()
             if item.sentiment is not None:
                 self._sentiment.observe(event.channel.value, item.sentiment)
-        for update in updates:
-            if update.dropped is not None:
-                self._pipeline.dropped.labels(reason=update.dropped).inc()
 
     def _load(self, key: str, stored: bytes | None) -> ConversationRecord | None:
         """The stored record; one we cannot read starts the conversation afresh."""
@@ -305,8 +297,7 @@ class ConversationStage:
             log_failure(Stage.TICK, exc, f"conversation {key!r}")
             self._pipeline.stage_errors.labels(stage=Stage.TICK.value).inc()
             return
-        self._updates.observe(update)
-        out.take(update.alerts, update.fact)
+        out.take(read(update, self._reader))
 
     def revoke(self, partitions: Iterable[int]) -> None:
         """Forget the deadlines and progress of partitions this worker no longer owns."""

@@ -13,21 +13,20 @@ sequence number). A fact that makes the tracker raise is dead-lettered with the 
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from alerts import Alert
-from customers import ConversationFact, CustomerState, CustomerTracker, FactError, tier_event
-from customers.metrics import AtRiskBoard, CustomerMetrics
-from streams.conversations import RawMessage, Topics
-from streams.failures import Stage, log_failure, read_stored, stage_letter
-from streams.outputs import Outputs
-from streams.sending import BatchSender, Record, encoded_alerts
-from streams.table import decode_customer, encode_customer
-from supportwatch.clock import Now
+from supportwatch.alerts import Alert
+from supportwatch.base.clock import Now
+from supportwatch.customers import ConversationFact, CustomerState, CustomerTracker, FactError
+from supportwatch.customers.metrics import AtRiskBoard, CustomerMetrics
 from supportwatch.metrics import PipelineMetrics
+from supportwatch.streams.codec import Record, decode_customer, encode_customer, encoded_alerts, tier_record
+from supportwatch.streams.conversations import RawMessage, Topics
+from supportwatch.streams.failures import Stage, log_failure, read_stored, stage_letter
+from supportwatch.streams.outputs import Outputs
+from supportwatch.streams.sending import BatchSender
 
 log = logging.getLogger(__name__)
 
@@ -88,8 +87,7 @@ class CustomerStage:
             self._metrics.observe(step)
             alerts.extend(step.alerts)
             if step.tier is not None:  # back to the input: the conversation's policies follow the tier
-                body = json.dumps(tier_event(fact, step.tier), separators=(",", ":")).encode()
-                tiers.append((self._topics.source, fact.conversation_id, body))
+                tiers.append(tier_record(self._topics.source, fact, step.tier))
         if state is None:
             return
         self._store(partition, customer_id, state)

@@ -10,12 +10,12 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 
-from alerts import Alert, AlertDelivery
-from alerts.exceptions import RedisUnavailable
-from streams.failures import Stage, log_failure, stage_letter
-from streams.outputs import Outputs
-from supportwatch.clock import Now
+from supportwatch.alerts import Alert, AlertDelivery
+from supportwatch.alerts.exceptions import RedisUnavailable
+from supportwatch.base.clock import Now
 from supportwatch.metrics import PipelineMetrics
+from supportwatch.streams.failures import Stage, log_failure, stage_letter
+from supportwatch.streams.outputs import Outputs
 
 log = logging.getLogger(__name__)
 

@@ -6,18 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 
-from alerts import Alert
-from customers import ConversationFact
-from streams.failures import Stage, log_failure, stage_letter
-from streams.outputs import Outputs
-from supportwatch.clock import Now
-from supportwatch.metrics import PipelineMetrics
+from supportwatch.streams.codec import Record
+from supportwatch.streams.outputs import Outputs
 
 log = logging.getLogger(__name__)
-
-Record = tuple[str, str, bytes]  # (topic, key, value)
 
 
 class BatchSender:
@@ -46,37 +40,3 @@ class BatchSender:
                     await asyncio.sleep(delay)
                     delay = min(delay * 2, self._retry_max)
             then()
-
-
-def encoded_alerts(alerts: Iterable[Alert], alerts_topic: str, deadletter_topic: str,
-                   metrics: PipelineMetrics, now: Now) -> list[Record]:
-    """Alerts as records of the alerts topic (keyed by conversation, else channel); one that cannot
-    be encoded becomes a dead letter of the ``emit`` stage."""
-    out = []
-    for alert in alerts:
-        try:
-            out.append((alerts_topic, alert.conversation_id or alert.channel, alert.to_json()))
-        except Exception as exc:  # noqa: BLE001 - an alert we cannot encode is dead-lettered
-            log_failure(Stage.EMIT, exc, f"alert {alert.id}")
-            metrics.stage_errors.labels(stage=Stage.EMIT.value).inc()
-            letter = stage_letter(Stage.EMIT, exc, repr(alert).encode("utf-8", "backslashreplace"),
-                                  received_at=now(), source_topic=alerts_topic, partition=None, offset=None)
-            out.append((deadletter_topic, Stage.EMIT.value, letter))
-    return out
-
-
-def encoded_facts(facts: Iterable[ConversationFact], customers_topic: str, deadletter_topic: str,
-                  metrics: PipelineMetrics, now: Now) -> list[Record]:
-    """Facts as records of the customers topic (keyed by customer); one that cannot be encoded
-    becomes a dead letter of the ``emit`` stage."""
-    out = []
-    for fact in facts:
-        try:
-            out.append((customers_topic, fact.customer_id, fact.to_json()))
-        except Exception as exc:  # noqa: BLE001 - a fact we cannot encode is dead-lettered
-            log_failure(Stage.EMIT, exc, f"the fact of conversation {fact.conversation_id!r}")
-            metrics.stage_errors.labels(stage=Stage.EMIT.value).inc()
-            letter = stage_letter(Stage.EMIT, exc, repr(fact).encode("utf-8", "backslashreplace"),
-                                  received_at=now(), source_topic=customers_topic, partition=None, offset=None)
-            out.append((deadletter_topic, Stage.EMIT.value, letter))
-    return out

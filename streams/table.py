@@ -3,41 +3,18 @@ table (one per identified customer).
 
 The conversations agent takes events in batches that span partitions, and the deadline timer
 writes outside any stream, so every write names its partition (the input partition that owns
-the conversation) instead of taking it from faust's current event. A value is compact JSON
-bytes: ``{"p": partition, "r": ConversationRecord.to_dict()}``; the partition is kept so that the
-deadline index of each partition can be rebuilt from the table after a restart or rebalance.
+the conversation) instead of taking it from faust's current event. Values are bytes, encoded by
+:mod:`supportwatch.streams.codec`.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import faust
 from faust.stores.rocksdb import Store as RocksStore
 
-from customers import CustomerState
-from tracking import ConversationRecord
-
 STORES = {"memory": "memory://", "rocksdb": "rocksdb://"}
-
-
-def encode(partition: int, record: ConversationRecord) -> bytes:
-    return json.dumps({"p": partition, "r": record.to_dict()}, separators=(",", ":"), allow_nan=False).encode()
-
-
-def decode(value: bytes) -> tuple[int, ConversationRecord]:
-    data = json.loads(value)
-    return int(data["p"]), ConversationRecord.from_dict(data["r"])
-
-
-def encode_customer(partition: int, state: CustomerState) -> bytes:
-    return json.dumps({"p": partition, "r": state.to_dict()}, separators=(",", ":"), allow_nan=False).encode()
-
-
-def decode_customer(value: bytes) -> tuple[int, CustomerState]:
-    data = json.loads(value)
-    return int(data["p"]), CustomerState.from_dict(data["r"])
 
 
 class PartitionedTable(faust.Table):

@@ -17,10 +17,10 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from alerts import Alert, ChannelHealth
-from events import Channel
-from sla.signals import Clock, ClockOutcome
-from supportwatch.clock import Now
+from supportwatch.alerts import Alert, ChannelHealth
+from supportwatch.base.clock import Now
+from supportwatch.events import Channel
+from supportwatch.sla.signals import Clock, ClockOutcome
 
 # name: (size, step); a step of None is a tumbling window
 WINDOWS: dict[str, tuple[float, float | None]] = {"1m": (60, None), "15m": (900, 300), "1h": (3600, 900)}

@@ -31,7 +31,7 @@ from types import TracebackType
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
-from supportwatch.exceptions import BrokerError
+from supportwatch.base.exceptions import BrokerError
 from supportwatch.processes import log_tail, signal_group
 
 HOST = "127.0.0.1"

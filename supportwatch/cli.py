@@ -13,7 +13,7 @@ from urllib.parse import quote
 from pydantic import ValidationError
 
 from supportwatch import __version__
-from supportwatch.exceptions import SupportwatchError
+from supportwatch.base.exceptions import SupportwatchError
 from supportwatch.settings import Settings
 
 
@@ -140,8 +140,8 @@ def _run(args: argparse.Namespace) -> int:
         config = load_config(args.file or settings.policy_file)
         print(f"{config.path}: ok ({len(config.policies.policies)} policies)")
         return 0
-    from models import load_classifier
-    from models.commands import run_classify, run_evaluate
+    from supportwatch.models import load_classifier
+    from supportwatch.models.commands import run_classify, run_evaluate
 
     classifier = load_classifier(settings.model)
     if args.command == "classify":

@@ -5,20 +5,19 @@ it, and every error names the file, line and field."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 
-from alerts import RoutingConfig, parse_channel_goals, parse_routing
-from customers import CustomerRules, parse_customer_rules
-from mood import MoodRules, parse_rules
-from sla import PolicySet, parse_policies
-from supportwatch import yamlfile
+from supportwatch.alerts import RoutingConfig, parse_channel_goals, parse_routing
+from supportwatch.base import yamlfile
+from supportwatch.customers import CustomerRules, parse_customer_rules
+from supportwatch.mood import MoodRules, parse_rules
+from supportwatch.sla import DEFAULT_FILE, PolicySet, parse_policies
 
 SECTIONS = ("calendars", "policies", "detractor", "routing", "channel_goals", "customers")
 
 
 def default_config_path() -> Path:
-    return Path(str(resources.files("supportwatch") / "config" / "default.yaml"))
+    return DEFAULT_FILE
 
 
 @dataclass(frozen=True)

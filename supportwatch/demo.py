@@ -20,8 +20,8 @@ from pathlib import Path
 
 import redis
 
+from supportwatch.base.clock import ScaledClock, wall_clock
 from supportwatch.broker import EmbeddedBroker
-from supportwatch.clock import ScaledClock, wall_clock
 from supportwatch.embedded_redis import ensure_redis
 from supportwatch.settings import Settings
 from supportwatch.simulator import Simulator, SimulatorConfig, produce

@@ -13,8 +13,8 @@ import time
 from collections.abc import Iterator
 from urllib.parse import urlparse
 
+from supportwatch.base.exceptions import SupportwatchError
 from supportwatch.broker import free_port
-from supportwatch.exceptions import SupportwatchError
 
 
 def _answers(host: str, port: int) -> bool:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
-from events import Channel, EventType
-from events.exceptions import REASONS
 from supportwatch import __version__
+from supportwatch.events import Channel, EventType
+from supportwatch.events.exceptions import REASONS
 
 DROP_REASONS = ("duplicate", "late")
 STAGES = ("classify", "track", "store", "tick", "customer", "emit", "deliver")  # streams.failures.Stage
@@ -43,3 +43,6 @@ class PipelineMetrics:
             self.stage_errors.labels(stage=stage)
         for dropped in DROP_REASONS:
             self.dropped.labels(reason=dropped)
+
+    def dropped_event(self, reason: str) -> None:
+        self.dropped.labels(reason=reason).inc()

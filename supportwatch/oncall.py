@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 import httpx
 
-from supportwatch.exceptions import SupportwatchError
+from supportwatch.base.exceptions import SupportwatchError
 from supportwatch.settings import Settings
 
 
@@ -31,8 +31,9 @@ def _request(method: str, url: str, token: str | None, body: dict[str, Any] | No
 
 
 def run_action(settings: Settings, verb: str, alert_id: str, *, by: str | None, note: str | None,
-               duration: str | None, url: str | None, out: TextIO = sys.stdout) -> int:
-    """POST an ack, snooze or unack; prints the recorded event's summary. Exit 1 on a refusal."""
+               duration: str | None, url: str | None, out: TextIO | None = None) -> int:
+    """POST an ack, snooze or unack; prints the recorded event's summary (to ``out``, default the
+    current stdout). Exit 1 on a refusal."""
     token = settings.api_token.get_secret_value() if settings.api_token is not None else None
     if token is None:
         raise SupportwatchError("set SUPPORTWATCH_API_TOKEN to the workers' API token")
@@ -44,13 +45,15 @@ def run_action(settings: Settings, verb: str, alert_id: str, *, by: str | None, 
     if response.status_code != 200:
         print(f"supportwatch: {verb} refused ({response.status_code}): {data.get('error')}", file=sys.stderr)
         return 1
-    print(data["event"]["summary"], file=out)
+    print(data["event"]["summary"], file=out or sys.stdout)
     return 0
 
 
 def run_worklist(settings: Settings, *, url: str | None, horizon: str, channel: str | None, team: str | None,
-                 as_json: bool, out: TextIO = sys.stdout) -> int:
-    """The merged worklist of every worker, as a table (or the JSON the worker answered)."""
+                 as_json: bool, out: TextIO | None = None) -> int:
+    """The merged worklist of every worker, as a table (or the JSON the worker answered), to ``out``
+    (default the current stdout)."""
+    out = out or sys.stdout
     params = {"horizon": horizon} | {k: v for k, v in (("channel", channel), ("team", team)) if v}
     response = _request("GET", f"{_base(settings, url)}/worklist", None, params=params)
     data = response.json()

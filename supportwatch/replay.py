@@ -25,17 +25,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from alerts import Alert
-from customers import CustomerState, CustomerStep, CustomerTracker, tier_event
-from events import Event, EventLimits, InvalidEvent, decode_event
-from models.protocol import Classifier, Sentiment
-from models.text import clean
-from sla import DeadlineIndex
-from sla.exceptions import DeadlineError
-from sla.signals import Clock, SignalKind
+from supportwatch.alerts import Alert
+from supportwatch.customers import CustomerState, CustomerStep, CustomerTracker, tier_event
+from supportwatch.events import Event, EventLimits, InvalidEvent, decode_event
+from supportwatch.models.protocol import Classifier, Sentiment
+from supportwatch.models.text import clean
+from supportwatch.mood.signals import DetractorSignal
 from supportwatch.runtime import build_runtime
 from supportwatch.settings import Settings
-from tracking import ConversationRecord, Tracker, Update
+from supportwatch.sla import DeadlineIndex
+from supportwatch.sla.exceptions import DeadlineError
+from supportwatch.sla.signals import Clock, ClockOutcome, SignalKind, SlaSignal
+from supportwatch.tracking import ConversationRecord, Tracker, Update
+from supportwatch.tracking.reading import UpdateReader, read
 
 
 @dataclass
@@ -179,6 +181,37 @@ def classify_all(events: Sequence[Event], classifier: Classifier, batch: int) ->
 MAX_TICKS_BETWEEN_EVENTS = 1000
 
 
+class _Report(UpdateReader):
+    """Replay's reader: an update's parts in the report of its conversation."""
+
+    def __init__(self, result: ReplayResult, key: str) -> None:
+        self._result = result
+        self._key = key
+
+    def dropped(self, reason: str) -> None:
+        self._result.dropped[reason] += 1
+
+    def outcome(self, outcome: ClockOutcome) -> None:
+        report = self._result.conversations[self._key]
+        if outcome.clock is Clock.FIRST_REPLY and report.first_reply_seconds is None:
+            report.first_reply_seconds = round(outcome.elapsed_seconds, 3)
+            report.first_reply_within_target = outcome.within_target
+
+    def signal(self, signal: SlaSignal) -> None:
+        report = self._result.conversations[self._key]
+        if signal.kind is SignalKind.BREACH:
+            report.breached.add(signal.clock.value)
+        elif signal.kind is SignalKind.CRITICAL:
+            report.critical.add(signal.clock.value)
+        elif signal.kind is SignalKind.WARNING:
+            report.warnings += 1
+
+    def detractor(self, channel: str, team: str | None, detractor: DetractorSignal) -> None:
+        report = self._result.conversations[self._key]
+        report.detractor = True
+        report.detractor_reasons.add(detractor.reason.value)
+
+
 def replay(events: Sequence[Event], tracker: Tracker, sentiments: dict[str, Sentiment],
            end: datetime | None = None, customers: CustomerTracker | None = None) -> ReplayResult:
     """Replay ``events`` (sorted by event time) up to ``end`` (default: the last event's time);
@@ -190,30 +223,13 @@ def replay(events: Sequence[Event], tracker: Tracker, sentiments: dict[str, Sent
     ticks: Counter[str] = Counter()  # ticks per conversation since its latest event
 
     def take(key: str, update: Update) -> None:
-        if update.dropped is not None:
-            result.dropped[update.dropped] += 1
-            return
-        if update.record is None:
+        emitted = read(update, _Report(result, key))
+        if update.dropped is not None or update.record is None:
             return
         records[key] = update.record
-        report = result.conversations[key]
-        for outcome in update.outcomes:
-            if outcome.clock is Clock.FIRST_REPLY and report.first_reply_seconds is None:
-                report.first_reply_seconds = round(outcome.elapsed_seconds, 3)
-                report.first_reply_within_target = outcome.within_target
-        for signal in update.signals:
-            if signal.kind is SignalKind.BREACH:
-                report.breached.add(signal.clock.value)
-            elif signal.kind is SignalKind.CRITICAL:
-                report.critical.add(signal.clock.value)
-            elif signal.kind is SignalKind.WARNING:
-                report.warnings += 1
-        for detractor in update.detractors:
-            report.detractor = True
-            report.detractor_reasons.add(detractor.reason.value)
-        fact = update.fact
+        fact = emitted.fact
         if fact is None or customers is None:
-            result.alerts.extend(update.alerts)
+            result.alerts.extend(emitted.alerts)
         else:
             step = customers.apply(people.get(fact.customer_id), fact)
             people[fact.customer_id] = step.state
@@ -334,8 +350,10 @@ def replay_parallel(events: Sequence[Event], tracker: Tracker, sentiments: dict[
 
 def run_replay(
     settings: Settings, path: Path, *, policies: Path | None, report: Path, alerts: Path | None, sentiment: bool,
-    workers: int = 1, out: TextIO = sys.stderr,
+    workers: int = 1, out: TextIO | None = None,
 ) -> int:
+    """Replay ``path`` and write the report (and alert log); the summary line goes to ``out``
+    (default the current stderr)."""
     if policies is not None:
         settings = settings.model_copy(update={"policy_file": policies})
     runtime = build_runtime(settings)
@@ -351,5 +369,5 @@ def run_replay(
             for alert in result.alerts:
                 handle.write(alert.to_json().decode("utf-8") + "\n")
     print(f"replayed {len(events)} events of {len(result.conversations)} conversations; "
-          f"{len(result.alerts)} alerts; {sum(invalid.values())} invalid; report {report}", file=out)
+          f"{len(result.alerts)} alerts; {sum(invalid.values())} invalid; report {report}", file=out or sys.stderr)
     return 0

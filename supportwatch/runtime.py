@@ -9,21 +9,21 @@ from datetime import timedelta
 
 from prometheus_client import CollectorRegistry
 
-from alerts import AlertMetrics
-from customers import CustomerTracker
-from customers.metrics import CustomerMetrics
-from models import Classifier, load_classifier
-from models.metrics import SentimentMetrics
-from mood import MoodTracker
-from mood.metrics import MoodMetrics
-from sla import SlaEngine
-from sla.metrics import SlaMetrics
-from supportwatch.clock import Now, wall_clock
+from supportwatch.alerts import AlertMetrics
+from supportwatch.base.clock import Now, wall_clock
 from supportwatch.config import Config, load_config
+from supportwatch.customers import CustomerTracker
+from supportwatch.customers.metrics import CustomerMetrics
 from supportwatch.metrics import PipelineMetrics
+from supportwatch.models import Classifier, load_classifier
+from supportwatch.models.metrics import SentimentMetrics
+from supportwatch.mood import MoodTracker
+from supportwatch.mood.metrics import MoodMetrics
 from supportwatch.settings import Settings
-from tracking import Tracker
-from tracking.metrics import TrackingMetrics
+from supportwatch.sla import SlaEngine
+from supportwatch.sla.metrics import SlaMetrics
+from supportwatch.tracking import Tracker
+from supportwatch.tracking.metrics import TrackingMetrics
 
 
 @dataclass

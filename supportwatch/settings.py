@@ -9,9 +9,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from alerts.settings import AlertSettings
-from events.limits import EventLimits
-from models.settings import ModelSettings
+from supportwatch.alerts.settings import AlertSettings
+from supportwatch.events.limits import EventLimits
+from supportwatch.models.settings import ModelSettings
 
 
 class Topics(BaseModel):

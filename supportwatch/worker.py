@@ -7,11 +7,11 @@ from collections.abc import Awaitable, Callable, Iterable
 
 import faust
 
-from streams import build_app
+from supportwatch.base.clock import Now, wall_clock
 from supportwatch.broker import ensure_topics
-from supportwatch.clock import Now, wall_clock
 from supportwatch.runtime import build_runtime
 from supportwatch.settings import Settings
+from supportwatch.streams import build_app
 
 
 def run_worker(

@@ -9,9 +9,9 @@ from prometheus_client import CollectorRegistry, Counter
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-from events import Channel
-from sla.signals import Clock
-from tracking.open_index import OpenConversations, OpenState
+from supportwatch.events import Channel
+from supportwatch.sla.signals import Clock
+from supportwatch.tracking.open_index import OpenConversations, OpenState
 
 
 class TrackingMetrics:

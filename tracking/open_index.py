@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sla.plans import Deadline
-from tracking.record import ConversationRecord
+from supportwatch.sla.plans import Deadline
+from supportwatch.tracking.record import ConversationRecord
 
 
 class OpenState(StrEnum):

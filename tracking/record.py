@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from mood import MoodState
-from sla import ConversationSla
+from supportwatch.mood import MoodState
+from supportwatch.sla import ConversationSla
 
 
 @dataclass(slots=True)

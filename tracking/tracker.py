@@ -9,16 +9,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from alerts import Alert, from_detractor, from_sla_signal
-from customers import ConversationFact
-from events import Author, Event, EventType, Status, Survey
-from models.protocol import Sentiment
-from mood import MoodTracker
-from mood.signals import DetractorSignal
-from sla import SlaEngine, SlaStep
-from sla.plans import Deadline
-from sla.signals import Clock, ClockOutcome, SlaSignal
-from tracking.record import ConversationRecord
+from supportwatch.alerts import Alert, from_detractor, from_sla_signal
+from supportwatch.customers import ConversationFact
+from supportwatch.events import Author, Event, EventType, Status, Survey
+from supportwatch.models.protocol import Sentiment
+from supportwatch.mood import MoodTracker
+from supportwatch.mood.signals import DetractorSignal
+from supportwatch.sla import SlaEngine, SlaStep
+from supportwatch.sla.plans import Deadline
+from supportwatch.sla.signals import Clock, ClockOutcome, SlaSignal
+from supportwatch.tracking.record import ConversationRecord
 
 # A conversation's mood change that is worth telling its customer's state about.
 MOOD_STEP = 0.2

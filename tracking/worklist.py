@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from alerts.model import render_link, stable_id
-from tracking.open_index import OpenConversations
+from supportwatch.alerts.model import render_link, stable_id
+from supportwatch.tracking.open_index import OpenConversations
 
 NEAR_SHARE = 0.5  # "near": less than half the target left (the default policies warn at 50%)
 

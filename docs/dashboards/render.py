@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from grafana.panels import expand  # noqa: E402
+from supportwatch.grafana.panels import expand  # noqa: E402
 
 OUT = Path(__file__).resolve().parent
 COLUMNS = 3

@@ -9,7 +9,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from events.exceptions import Reason
+from supportwatch.events.exceptions import Reason
 
 _REQUIRED = ("event_id", "conversation_id", "occurred_at", "channel", "type")
 _UNKNOWN_CHANNELS = ("fax", "carrier_pigeon", "sms-legacy", "Chat", "whatsapp ")

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field, fields
 from datetime import timedelta
 from types import MappingProxyType
 
-from events import Channel
+from supportwatch.events import Channel
 from supportwatch.simulator.exceptions import SimulatorConfigError
 
 

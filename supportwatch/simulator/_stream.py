@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from events.exceptions import Reason
+from supportwatch.events.exceptions import Reason
 from supportwatch.simulator._broken import break_event
 from supportwatch.simulator._config import SimulatorConfig
 from supportwatch.simulator._conversation import Conversation, Planned, conversation

@@ -18,9 +18,9 @@ import pytest
 import redis.asyncio as aioredis
 from pydantic import SecretStr
 
-from alerts import AlertSettings, Router, parse_routing
-from sla.signals import Clock, ConversationRef, SignalKind, SlaSignal
-from supportwatch.yamlfile import load
+from supportwatch.alerts import AlertSettings, Router, parse_routing
+from supportwatch.base.yamlfile import load
+from supportwatch.sla.signals import Clock, ConversationRef, SignalKind, SlaSignal
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday, 10:00 UTC
 REF = ConversationRef("conv-1", "email", "high", "billing", "agent-7", "cust-9")

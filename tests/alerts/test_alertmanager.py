@@ -4,7 +4,6 @@ configured from the shipped alertmanager/alertmanager.yml with its receivers poi
 from __future__ import annotations
 
 import asyncio
-import io
 import shutil
 import subprocess
 import time
@@ -17,10 +16,10 @@ import httpx
 import pytest
 import redis.asyncio as aioredis
 import yaml
-from prometheus_client import CollectorRegistry
 
-from alerts import AlertDelivery, AlertMetrics, build_sinks, from_sla_signal
-from sla.signals import SignalKind
+from supportwatch.alerts import from_sla_signal
+from supportwatch.sla.signals import SignalKind
+from tests import kit
 from tests.alerts.conftest import Receiver, delivery_settings, free_port, routing_router, sla_signal
 
 pytestmark = pytest.mark.integration
@@ -101,9 +100,8 @@ async def test_warning_breach_resolved_group_inhibit_and_clear(
 
     settings = delivery_settings(prefix, receiver, alertmanager_url=alertmanager, webhook_url=None, log_sink=False)
     async with httpx.AsyncClient(timeout=5) as http:
-        sinks = build_sinks(settings, http, io.StringIO(), now=now)
         router = routing_router(tmp_path, ROUTING)
-        delivery = AlertDelivery(settings, router, redis_client, sinks, AlertMetrics(CollectorRegistry()), now)
+        delivery = kit.delivery(settings, router=router, now=now, redis=redis_client, http=http)
 
         async def api(path: str) -> Any:
             return (await http.get(f"{alertmanager}/api/v2/{path}")).json()

@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from alerts import AlertKind, ChannelHealth, parse_channel_goals
-from supportwatch.exceptions import ConfigError
+from supportwatch.alerts import AlertKind, ChannelHealth, parse_channel_goals
+from supportwatch.base.exceptions import ConfigError
 from tests.alerts.conftest import T0, load_yaml
 
 LINK = "https://helpdesk.example/c/{conversation_id}"

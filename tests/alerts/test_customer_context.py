@@ -10,13 +10,13 @@ from datetime import UTC, datetime
 import httpx
 from pydantic import SecretStr
 
-from alerts import from_sla_signal
-from alerts.alertmanager import AlertmanagerSink
-from alerts.build import customer_at_risk, repeat_contact
-from alerts.model import CustomerContext
-from alerts.sinks import LogSink, Notification
-from alerts.webhook import SlackSink, WebhookSink
-from sla.signals import SignalKind
+from supportwatch.alerts import from_sla_signal
+from supportwatch.alerts.alertmanager import AlertmanagerSink
+from supportwatch.alerts.build import customer_at_risk, repeat_contact
+from supportwatch.alerts.model import CustomerContext
+from supportwatch.alerts.sinks import LogSink, Notification
+from supportwatch.alerts.webhook import SlackSink, WebhookSink
+from supportwatch.sla.signals import SignalKind
 from tests.alerts.conftest import T0, Receiver, sla_signal
 
 CONTEXT = CustomerContext(tier="vip", open_conversations={"phone": 1}, contacts_7d=3, breaches_30d=1,

@@ -16,20 +16,18 @@ from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry, generate_latest
 from pydantic import SecretStr
 
-from alerts import (
-    AlertDelivery,
+from supportwatch.alerts import (
     AlertMetrics,
     AlertSettings,
     RedisUnavailable,
     backoff_seconds,
-    build_sinks,
     detractor_resolved,
     from_detractor,
     from_sla_signal,
     verify_signature,
 )
-from mood.signals import DetractorReason, DetractorSignal
-from sla.signals import SignalKind
+from supportwatch.mood.signals import DetractorReason, DetractorSignal
+from supportwatch.sla.signals import SignalKind
 from tests.alerts.conftest import (
     REF,
     T0,
@@ -40,7 +38,7 @@ from tests.alerts.conftest import (
     routing_router,
     sla_signal,
 )
-from tests.clocks import ManualClock
+from tests.kit import ManualClock, delivery
 
 LINK = "https://helpdesk.example/c/{conversation_id}"
 
@@ -53,10 +51,8 @@ class Harness:
         self.out = io.StringIO()
         self.registry = CollectorRegistry()
         self.metrics = AlertMetrics(self.registry, channels=["email"])
-        sinks = build_sinks(settings, http, self.out, now=self.clock)
-        self.delivery = AlertDelivery(
-            settings, routing_router(tmp_path), redis, sinks, self.metrics, self.clock, random.Random(7)
-        )
+        self.delivery = delivery(settings, router=routing_router(tmp_path), metrics=self.metrics, now=self.clock,
+                                 out=self.out, redis=redis, http=http, rng=random.Random(7))
 
     async def drain(self) -> None:
         while await self.delivery.run_once():

@@ -22,8 +22,8 @@ import pytest
 import redis.asyncio as aioredis
 from pydantic import SecretStr
 
-from alerts import AlertSettings
-from alerts.model import Alert
+from supportwatch.alerts import AlertSettings
+from supportwatch.alerts.model import Alert
 from tests.alerts.conftest import Receiver, free_port
 from tests.alerts.worker_main import alert_for, delivery_for, submit_all
 

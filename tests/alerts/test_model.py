@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from alerts import (
+from supportwatch.alerts import (
     Alert,
     AlertKind,
     Severity,
@@ -17,8 +17,8 @@ from alerts import (
     from_detractor,
     from_sla_signal,
 )
-from mood.signals import DetractorReason, DetractorSignal
-from sla.signals import SignalKind
+from supportwatch.mood.signals import DetractorReason, DetractorSignal
+from supportwatch.sla.signals import SignalKind
 from tests.alerts.conftest import REF, T0, sla_signal
 
 LINK = "https://helpdesk.example/conversations/{conversation_id}"

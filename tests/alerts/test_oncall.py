@@ -3,7 +3,6 @@ local HTTP receiver; a manual clock drives the re-escalation delay and the snooz
 
 from __future__ import annotations
 
-import io
 import random
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -14,20 +13,18 @@ import pytest
 import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry
 
-from alerts import (
-    AlertDelivery,
+from supportwatch.alerts import (
     AlertKind,
     AlertMetrics,
     OnCall,
     UnknownAlert,
-    build_sinks,
     from_sla_signal,
 )
-from alerts.alertmanager import AlertmanagerSink
-from alerts.sinks import Notification
-from sla.signals import SignalKind
+from supportwatch.alerts.alertmanager import AlertmanagerSink
+from supportwatch.alerts.sinks import Notification
+from supportwatch.sla.signals import SignalKind
 from tests.alerts.conftest import REF, T0, Receiver, delivery_settings, routing_router, sla_signal
-from tests.clocks import ManualClock
+from tests.kit import ManualClock, delivery
 
 LINK = "https://helpdesk.example/c/{conversation_id}"
 # The breach pages the agent at once and re-escalates to the lead after 10 minutes.
@@ -54,9 +51,9 @@ class Desk:
         self.clock = ManualClock(T0)
         self.registry = CollectorRegistry()
         settings = delivery_settings(prefix, receiver, log_sink=False)
-        sinks = build_sinks(settings, http, io.StringIO(), now=self.clock)
-        self.delivery = AlertDelivery(settings, routing_router(tmp_path, routing), redis, sinks,
-                                      AlertMetrics(self.registry), self.clock, random.Random(3))
+        self.delivery = delivery(settings, router=routing_router(tmp_path, routing),
+                                 metrics=AlertMetrics(self.registry), now=self.clock, redis=redis, http=http,
+                                 rng=random.Random(3))
         self.oncall = OnCall(redis, settings, self.clock)
 
     async def drain(self) -> None:

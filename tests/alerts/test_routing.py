@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
-from alerts import AlertKind, Route, Router, RoutingError, from_detractor, from_sla_signal, parse_routing
-from alerts.build import channel_degraded
-from mood.signals import DetractorReason, DetractorSignal
-from sla.config import parse_policies
-from sla.signals import ConversationRef, SignalKind
-from supportwatch.exceptions import ConfigError
-from supportwatch.yamlfile import load
+from supportwatch.alerts import AlertKind, Route, Router, RoutingError, from_detractor, from_sla_signal, parse_routing
+from supportwatch.alerts.build import channel_degraded
+from supportwatch.base.exceptions import ConfigError
+from supportwatch.base.yamlfile import load
+from supportwatch.mood.signals import DetractorReason, DetractorSignal
+from supportwatch.sla.config import parse_policies
+from supportwatch.sla.signals import ConversationRef, SignalKind
 from tests.alerts.conftest import REF, ROUTING_YAML, T0, OfficeHours, load_yaml, sla_signal
 
 LINK = "https://helpdesk.example/c/{conversation_id}"

@@ -7,29 +7,25 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import sys
 import time
-from datetime import UTC, datetime
 
 import httpx
 import redis.asyncio as aioredis
-from prometheus_client import CollectorRegistry
 from pydantic import SecretStr
 
-from alerts import (
+from supportwatch.alerts import (
     Alert,
     AlertDelivery,
-    AlertMetrics,
     AlertSettings,
     RedisUnavailable,
     Router,
-    build_sinks,
     from_sla_signal,
 )
-from alerts.routing import RoutingConfig
-from sla.signals import ConversationRef, SignalKind
+from supportwatch.alerts.routing import RoutingConfig
+from supportwatch.sla.signals import ConversationRef, SignalKind
 from tests.alerts.conftest import sla_signal
+from tests.kit import delivery
 
 DESK_ROUTING = {
     "recipients": {"desk": {"target": "fixed", "sinks": ["webhook"]}},
@@ -42,14 +38,9 @@ def alert_for(i: int) -> bytes:
     return from_sla_signal(sla_signal(SignalKind.WARNING, "warning:80%", ref=ref), "{conversation_id}").to_json()
 
 
-def now() -> datetime:
-    return datetime.now(UTC)
-
-
 def delivery_for(settings: AlertSettings, redis: aioredis.Redis, http: httpx.AsyncClient) -> AlertDelivery:
-    router = Router(RoutingConfig.model_validate(DESK_ROUTING), {})
-    sinks = build_sinks(settings, http, io.StringIO(), now=now)
-    return AlertDelivery(settings, router, redis, sinks, AlertMetrics(CollectorRegistry()), now)
+    """The worker's delivery (the wall clock, metrics of its own) routing every alert to the desk."""
+    return delivery(settings, router=Router(RoutingConfig.model_validate(DESK_ROUTING), {}), redis=redis, http=http)
 
 
 async def submit_all(delivery: AlertDelivery, count: int, timeout: float = 60.0) -> None:

@@ -10,8 +10,8 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient
 
 import supportwatch.broker as broker_module
+from supportwatch.base.exceptions import BrokerError
 from supportwatch.broker import EmbeddedBroker, broker_binary, ensure_topics, free_port, kafka_ready
-from supportwatch.exceptions import BrokerError
 from tests.broker.records import read_to_end
 
 pytestmark = pytest.mark.integration

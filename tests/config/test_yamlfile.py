@@ -1,4 +1,4 @@
-"""supportwatch.yamlfile: data with line numbers; every unreadable file becomes a ConfigError naming its line."""
+"""supportwatch.base.yamlfile: data with line numbers; every unreadable file becomes a ConfigError naming its line."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from supportwatch.exceptions import ConfigError
-from supportwatch.yamlfile import load
+from supportwatch.base.exceptions import ConfigError
+from supportwatch.base.yamlfile import load
 
 
 def write(tmp_path: Path, text: str) -> Path:

@@ -4,23 +4,22 @@ tracking core as replay: conversation events become facts, facts change their cu
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 import pytest
 
-from alerts import Alert, AlertKind
-from alerts.model import SEVERITY_OF, stable_id
-from customers import CustomerTracker
-from events import Event
-from models.protocol import Sentiment
-from mood import MoodTracker
-from sla import SlaEngine
+from supportwatch.alerts import Alert, AlertKind
+from supportwatch.alerts.model import SEVERITY_OF, stable_id
 from supportwatch.config import load_config
+from supportwatch.customers import CustomerTracker
+from supportwatch.events import Event
+from supportwatch.models.protocol import Sentiment
+from supportwatch.mood import MoodTracker
 from supportwatch.replay import ReplayResult, replay
-from tracking import Tracker
+from supportwatch.sla import SlaEngine
+from supportwatch.tracking import Tracker
+from tests.kit import T0, Events
 
-T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 NEGATIVE = Sentiment.from_probs({"negative": 0.9, "neutral": 0.05, "positive": 0.05})
 
 
@@ -32,21 +31,8 @@ def trackers() -> tuple[Tracker, CustomerTracker]:
             CustomerTracker(config.customer_rules, link))
 
 
-def event(seconds: float, kind: str, conversation: str, channel: str = "chat", customer: str | None = "cust-1",
-          **extra: Any) -> Event:
-    body: dict[str, Any] = {
-        "event_id": f"{conversation}-{seconds}-{kind}", "conversation_id": conversation,
-        "occurred_at": (T0 + timedelta(seconds=seconds)).isoformat(), "channel": channel, "team": "billing",
-    }
-    if customer is not None:
-        body["customer_id"] = customer
-    if kind in ("customer", "agent"):
-        body |= {"type": "message", "author": kind, "text": extra.pop("text", "Where is my parcel?")}
-    elif kind in ("nps", "csat", "ces"):
-        body |= {"type": "survey", "survey": {"kind": kind, "score": extra.pop("score")}}
-    else:
-        body |= {"type": "status", "status": kind}
-    return Event.model_validate(body | extra)
+# chat events of team billing from customer cust-1 (customer=None: an anonymous one)
+event = Events(customer="cust-1", text="Where is my parcel?")
 
 
 def chat_then_call(gap: float = 1200) -> list[Event]:

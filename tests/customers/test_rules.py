@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from customers.rules import CustomerRules, RiskReason
+from supportwatch.base.exceptions import ConfigError
 from supportwatch.config import load_config
-from supportwatch.exceptions import ConfigError
+from supportwatch.customers.rules import CustomerRules, RiskReason
 
 SHIPPED = Path(__file__).resolve().parents[2] / "supportwatch" / "config" / "default.yaml"
 

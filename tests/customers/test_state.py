@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from customers import ConversationFact, CustomerState, CustomerStateError, CustomerTracker, FactError
-from customers.state import MAX_CONVERSATIONS
+from supportwatch.customers import ConversationFact, CustomerState, CustomerStateError, CustomerTracker, FactError
+from supportwatch.customers.state import MAX_CONVERSATIONS
 from tests.customers.conftest import T0, raised
 
 DAY = 86400.0
@@ -68,7 +68,7 @@ def test_open_conversations_are_evicted_last(trackers) -> None:  # type: ignore[
 @given(st.lists(st.tuples(st.integers(0, 60 * 86400), st.sampled_from(["chat", "phone", "email"]),
                           st.integers(0, 3), st.booleans(), st.booleans()), min_size=1, max_size=40))
 def test_a_state_reads_back_as_it_was_written(items: list[tuple[int, str, int, bool, bool]]) -> None:
-    from customers.rules import CustomerRules
+    from supportwatch.customers.rules import CustomerRules
 
     customers = CustomerTracker(CustomerRules(), "x")
     state = None

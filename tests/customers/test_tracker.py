@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from alerts import AlertKind
-from customers import ConversationFact, CustomerTracker
+from supportwatch.alerts import AlertKind
+from supportwatch.customers import ConversationFact, CustomerTracker
+from supportwatch.tracking import Tracker
 from tests.customers.conftest import NEGATIVE, T0, chat_then_call, event, raised, run
-from tracking import Tracker
 
 Trackers = tuple[Tracker, CustomerTracker]
 

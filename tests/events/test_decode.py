@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from events import (
+from supportwatch.events import (
     REASONS,
     Author,
     Channel,

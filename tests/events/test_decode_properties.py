@@ -11,7 +11,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events import REASONS, DeadLetter, Event, EventLimits, InvalidEvent, decode_event
+from supportwatch.events import REASONS, DeadLetter, Event, EventLimits, InvalidEvent, decode_event
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)
 LIMITS = EventLimits()

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from prometheus_client import CollectorRegistry
 
-from events import REASONS, EventLimits, InvalidEvent, decode_event
+from supportwatch.events import REASONS, EventLimits, InvalidEvent, decode_event
 from supportwatch.metrics import PipelineMetrics
 from supportwatch.settings import Settings
 

@@ -16,7 +16,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
-from alerts import Alert, Notification, SlackSink
 from benchmarks.fuzz_pipeline import (
     MUTATIONS,
     START,
@@ -29,7 +28,8 @@ from benchmarks.fuzz_pipeline import (
     mutate,
     to_wire,
 )
-from events import EventLimits
+from supportwatch.alerts import Alert, Notification, SlackSink
+from supportwatch.events import EventLimits
 from supportwatch.runtime import Runtime, build_runtime
 from supportwatch.settings import Settings
 from supportwatch.simulator import Simulator, SimulatorConfig

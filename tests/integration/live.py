@@ -30,6 +30,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from supportwatch.broker import free_port
 from supportwatch.processes import log_tail, signal_group
+from tests.kit import Events
 
 ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = ROOT / "supportwatch" / "config" / "default.yaml"
@@ -59,29 +60,22 @@ def write_policies(path: Path, policies: Mapping[str, Mapping[str, Mapping[str, 
     return path
 
 
+# The live tests' events: team "returns" (no business-hours calendar in the shipped routing, so its
+# agents and lead are reachable at any hour; billing's are not outside Berlin office hours), agent-7.
+# Their times are absolute (``datetime.now(UTC)`` and around it): the worker refuses implausible ones.
+LIVE_EVENTS = Events(team="returns", agent="agent-7")
+PHONE = Events(channel="phone", team=None, text=None)  # no team, no text
+
+
 def phone_message(conversation_id: str, at: datetime, n: int = 0) -> bytes:
     """A v1 customer message on the phone channel without text: it needs no classification."""
-    return json.dumps({
-        "event_id": f"{conversation_id}-{n}",
-        "conversation_id": conversation_id,
-        "occurred_at": at.isoformat(),
-        "channel": "phone",
-        "type": "message",
-        "author": "customer",
-        "customer_id": f"cust-{conversation_id}",
-    }).encode("utf-8")
+    return PHONE.json(at, "customer", conversation_id, event_id=f"{conversation_id}-{n}",
+                      customer=f"cust-{conversation_id}")
 
 
 def closed_status(conversation_id: str, at: datetime) -> bytes:
     """A v1 status event closing ``conversation_id`` (a new conversation closed at once opens nothing)."""
-    return json.dumps({
-        "event_id": f"{conversation_id}-closed",
-        "conversation_id": conversation_id,
-        "occurred_at": at.isoformat(),
-        "channel": "phone",
-        "type": "status",
-        "status": "closed",
-    }).encode("utf-8")
+    return PHONE.json(at, "closed", conversation_id, event_id=f"{conversation_id}-closed")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,15 @@ from supportwatch.broker import ensure_topics
 from supportwatch.replay import read_events, replay
 from supportwatch.runtime import build_runtime
 from supportwatch.settings import Settings, Topics
-from tests.integration.live import LiveWorker, WorkerConfig, produce, read_alerts, settled, write_policies
+from tests.integration.live import (
+    LIVE_EVENTS,
+    LiveWorker,
+    WorkerConfig,
+    produce,
+    read_alerts,
+    settled,
+    write_policies,
+)
 
 pytestmark = pytest.mark.integration
 
@@ -41,26 +49,24 @@ CLOCKS = {"first_reply": REPLY, "next_reply": REPLY, "resolution": {"target": "1
 REPLY_AFTER = (10.0, 50.0, 90.0, 200.0, None)
 
 
-def _event(cid: str, n: int, at: datetime, channel: str, **body: Any) -> tuple[datetime, str, bytes]:
-    base = {"event_id": f"{cid}-{n}", "conversation_id": cid, "occurred_at": at.isoformat(timespec="milliseconds"),
-            "channel": channel, "team": "returns", "agent_id": "agent-7", "customer_id": f"cust-{cid}"}
-    return at, cid, json.dumps(base | body).encode("utf-8")
-
-
 def _conversation(cid: str, channel: str, start: datetime, scenario: int) -> Iterator[tuple[datetime, str, bytes]]:
-    """One conversation's events; a third of those answered in time get a follow-up whose next reply is late."""
-    yield _event(cid, 0, start, channel, type="message", author="customer", text="Hello, where is my parcel?")
+    """One conversation's ``(at, key, value)`` records; a third of those answered in time get a follow-up whose
+    next reply is late."""
+    shape = LIVE_EVENTS.but(conversation=cid, channel=channel, customer=f"cust-{cid}", timespec="milliseconds")
+    yield start, *shape.raw(start, "customer", event_id=f"{cid}-0", text="Hello, where is my parcel?")
     reply_after = REPLY_AFTER[scenario % len(REPLY_AFTER)]
     if reply_after is None:
         return
     replied = start + timedelta(seconds=reply_after)
-    yield _event(cid, 1, replied, channel, type="message", author="agent", text="Let me check.")
+    yield replied, *shape.raw(replied, "agent", event_id=f"{cid}-1", text="Let me check.")
     if scenario % 3 == 0 and reply_after < 100:
         asked = replied + timedelta(seconds=5)
-        yield _event(cid, 2, asked, channel, type="message", author="customer", text="Any news?")
-        yield _event(cid, 3, asked + timedelta(seconds=70), channel, type="message", author="agent", text="Yes.")
+        yield asked, *shape.raw(asked, "customer", event_id=f"{cid}-2", text="Any news?")
+        answered = asked + timedelta(seconds=70)
+        yield answered, *shape.raw(answered, "agent", event_id=f"{cid}-3", text="Yes.")
     elif scenario % 3 == 1:
-        yield _event(cid, 2, replied + timedelta(seconds=8), channel, type="status", status="solved")
+        solved = replied + timedelta(seconds=8)
+        yield solved, *shape.raw(solved, "solved", event_id=f"{cid}-2")
 
 
 def _stream(now: datetime) -> list[tuple[datetime, str, bytes]]:

@@ -28,6 +28,7 @@ from supportwatch.replay import read_events, replay
 from supportwatch.runtime import build_runtime
 from supportwatch.settings import Settings, Topics
 from tests.integration.live import (
+    LIVE_EVENTS,
     ROOT,
     LiveWorker,
     WorkerConfig,
@@ -42,12 +43,6 @@ pytestmark = pytest.mark.integration
 
 CUSTOMER = "cust-ada"
 CUSTOMERS_TOPIC = Topics().customers
-
-
-def _event(cid: str, n: int, at: datetime, channel: str, **body: Any) -> tuple[str, bytes]:
-    base = {"event_id": f"{cid}-{n}", "conversation_id": cid, "occurred_at": at.isoformat(timespec="milliseconds"),
-            "channel": channel, "team": "returns", "agent_id": "agent-7", "customer_id": CUSTOMER}
-    return cid, json.dumps(base | body).encode("utf-8")
 
 
 def _same_partition(first: str, stem: str, partitions: int) -> str:
@@ -67,13 +62,13 @@ def _story(now: datetime, call: str) -> list[tuple[str, bytes]]:
     """The chat breaches its 1-minute first reply and goes critical at 3 minutes before the answer;
     it is solved; 3 minutes later the customer calls and waits a minute (the phone's first reply
     breaches too). Everything ends 2 minutes before ``now``."""
-    t0 = now - timedelta(minutes=10)
+    ada = LIVE_EVENTS.but(base=now - timedelta(minutes=10), customer=CUSTOMER, timespec="milliseconds")
     return [
-        _event("chat-ada", 0, t0, "chat", type="message", author="customer", text="Where is my refund?"),
-        _event("chat-ada", 1, t0 + timedelta(seconds=200), "chat", type="message", author="agent", text="Sorry!"),
-        _event("chat-ada", 2, t0 + timedelta(seconds=220), "chat", type="status", status="solved"),
-        _event(call, 0, t0 + timedelta(seconds=400), "phone", type="message", author="customer"),
-        _event(call, 1, t0 + timedelta(seconds=460), "phone", type="message", author="agent"),
+        ada.raw(0, "customer", "chat-ada", event_id="chat-ada-0", text="Where is my refund?"),
+        ada.raw(200, "agent", "chat-ada", event_id="chat-ada-1", text="Sorry!"),
+        ada.raw(220, "solved", "chat-ada", event_id="chat-ada-2"),
+        ada.raw(400, "customer", call, event_id=f"{call}-0", channel="phone", text=None),
+        ada.raw(460, "agent", call, event_id=f"{call}-1", channel="phone", text=None),
     ]
 
 

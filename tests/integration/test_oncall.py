@@ -17,8 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
+from supportwatch.base.clock import wall_clock
 from supportwatch.cli import main
-from supportwatch.clock import wall_clock
 from supportwatch.simulator import Simulator, SimulatorConfig
 from supportwatch.simulator import produce as simulate
 from tests.integration.live import (

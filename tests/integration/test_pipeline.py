@@ -7,29 +7,15 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from supportwatch.cli import main
-from tests.integration.live import LiveWorker, Received, WorkerConfig, produce, read_alerts
+from tests.integration.live import LIVE_EVENTS, LiveWorker, Received, WorkerConfig, produce, read_alerts
 
 pytestmark = pytest.mark.integration
 
 DEADLETTER_TOPIC = "supportwatch.deadletter"
-
-
-# "returns" has no business-hours calendar in the shipped routing, so its agents and lead are
-# reachable at any hour (billing's are not outside Berlin office hours: quiet hours hold them back).
-def event(conversation: str, n: int, at: datetime, **body: Any) -> tuple[str, bytes]:
-    base = {"event_id": f"{conversation}-{n}", "conversation_id": conversation, "occurred_at": at.isoformat(),
-            "channel": "chat", "team": "returns", "agent_id": "agent-7",
-            "customer_id": f"cust-{conversation}"}
-    return conversation, json.dumps(base | body).encode()
-
-
-def customer(conversation: str, n: int, at: datetime, text: str) -> tuple[str, bytes]:
-    return event(conversation, n, at, type="message", author="customer", text=text)
 
 
 def kinds(received: list[Received], conversation: str) -> list[str]:
@@ -41,12 +27,14 @@ async def test_events_in_alerts_metrics_and_dead_letters_out(
 ) -> None:
     now = datetime.now(UTC)
     late = now - timedelta(minutes=5)  # past the chat target (1 min) and critical limit (3 min)
+    happy = LIVE_EVENTS.but(conversation="happy", customer="cust-happy")  # chat, team returns, agent-7
     events = [
-        customer("late", 0, late, "Hello? I have been waiting for ages and nobody answers. Terrible."),
-        customer("happy", 0, now, "Hi! Quick question about my invoice, thanks so much."),
-        event("happy", 1, now + timedelta(seconds=10), type="message", author="agent", text="Sure, here it is."),
-        event("happy", 2, now + timedelta(seconds=20), type="status", status="solved"),
-        event("happy", 3, now + timedelta(seconds=30), type="survey", survey={"kind": "nps", "score": 2}),
+        LIVE_EVENTS.raw(late, "customer", "late", event_id="late-0", customer="cust-late",
+                        text="Hello? I have been waiting for ages and nobody answers. Terrible."),
+        happy.raw(now, "customer", event_id="happy-0", text="Hi! Quick question about my invoice, thanks so much."),
+        happy.raw(now + timedelta(seconds=10), "agent", event_id="happy-1", text="Sure, here it is."),
+        happy.raw(now + timedelta(seconds=20), "solved", event_id="happy-2"),
+        happy.raw(now + timedelta(seconds=30), "nps", event_id="happy-3", score=2),
         ("broken", b'{"event_id": "b-1", "conversation_id": '),
         ("naive", json.dumps({"event_id": "n-1", "conversation_id": "naive", "occurred_at": "2026-01-01T10:00:00",
                               "channel": "chat", "type": "status", "status": "open"}).encode()),

@@ -3,9 +3,9 @@ from __future__ import annotations
 import pytest
 from transformers import AutoTokenizer
 
-from models import ModelSettings, load_classifier
-from models.classifier import TransformerClassifier
-from models.settings import SHIPPED
+from supportwatch.models import ModelSettings, load_classifier
+from supportwatch.models.classifier import TransformerClassifier
+from supportwatch.models.settings import SHIPPED
 
 
 @pytest.fixture(scope="session")

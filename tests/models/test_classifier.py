@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from models import Classifier
-from models.classifier import EMPTY, TransformerClassifier
+from supportwatch.models import Classifier
+from supportwatch.models.classifier import EMPTY, TransformerClassifier
 
 NEGATIVE = [
     "This is the worst service I have ever had. I am furious and cancelling my account.",

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from models import EvaluationDataError
-from models.classifier import TransformerClassifier
-from models.commands import read_labelled, run_classify, run_evaluate
+from supportwatch.models import EvaluationDataError
+from supportwatch.models.classifier import TransformerClassifier
+from supportwatch.models.commands import read_labelled, run_classify, run_evaluate
 
 
 def test_classify_writes_one_object_per_line_in_order(fast_classifier: TransformerClassifier) -> None:

@@ -9,9 +9,9 @@ import pydantic
 import pytest
 import torch
 
-from models import ModelLoadError, ModelSettings, load_classifier
-from models.backends import resolve_device
-from models.classifier import TransformerClassifier
+from supportwatch.models import ModelLoadError, ModelSettings, load_classifier
+from supportwatch.models.backends import resolve_device
+from supportwatch.models.classifier import TransformerClassifier
 
 VALIDATION = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "tweeteval-sentiment-val.jsonl"
 SHORT = ["I love you guys, thank you!", "", "This is a disgrace, worst support ever.", "Where is your office?",

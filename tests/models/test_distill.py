@@ -7,9 +7,9 @@ import pytest
 import torch
 from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
-from models.data import Example
-from models.distill import cached_logits, length_batches, truncate_layers
-from models.settings import SHIPPED
+from supportwatch.models.settings import SHIPPED
+from supportwatch.models.training.data import Example
+from supportwatch.models.training.distill import cached_logits, length_batches, truncate_layers
 
 
 def test_truncate_keeps_the_chosen_layers_and_leaves_the_teacher_alone() -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from models.encoding import Encoder, classifiable, trim_chars
+from supportwatch.models.encoding import Encoder, classifiable, trim_chars
 
 
 def test_classifiable() -> None:

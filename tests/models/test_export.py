@@ -8,9 +8,9 @@ import pytest
 import torch
 from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
-from models import ModelSettings, load_classifier
-from models.export import FP32_NAME, INT8_NAME, export
-from models.settings import SHIPPED
+from supportwatch.models import ModelSettings, load_classifier
+from supportwatch.models.settings import SHIPPED
+from supportwatch.models.training.export import FP32_NAME, INT8_NAME, export
 
 TEXTS = ["I am happy", "this is bad, really bad and slow", "", "ok", "where is my parcel number 77?"]
 

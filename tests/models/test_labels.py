@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from models import ModelLoadError
-from models.labels import label_of, map_labels
+from supportwatch.models import ModelLoadError
+from supportwatch.models.labels import label_of, map_labels
 
 
 def test_names_are_matched_case_insensitively() -> None:

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry
 
-from models.metrics import SentimentMetrics
-from models.protocol import Sentiment
+from supportwatch.models.metrics import SentimentMetrics
+from supportwatch.models.protocol import Sentiment
 
 
 def test_known_label_sets_start_at_zero() -> None:

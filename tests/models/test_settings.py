@@ -6,9 +6,9 @@ from pathlib import Path
 import pydantic
 import pytest
 
-from models import ModelLoadError, ModelSettings, load_classifier
-from models.loader import resolve
-from models.settings import SHIPPED, WEIGHTS_DIR
+from supportwatch.models import ModelLoadError, ModelSettings, load_classifier
+from supportwatch.models.loader import resolve
+from supportwatch.models.settings import SHIPPED, WEIGHTS_DIR
 
 
 def test_settings_are_frozen_and_strict() -> None:
@@ -42,7 +42,7 @@ def test_shipped_weights_are_complete_and_small() -> None:
 def test_onnx_backend_without_its_file_is_a_load_error(tmp_path: Path) -> None:
     for name in ("config.json", "tokenizer.json", "tokenizer_config.json"):
         shutil.copy(SHIPPED["onnx-int8"] / name, tmp_path / name)
-    with pytest.raises(ModelLoadError, match="python -m models.export"):
+    with pytest.raises(ModelLoadError, match="python -m supportwatch.models.training.export"):
         load_classifier(ModelSettings(path=str(tmp_path), backend="onnx"))
 
 

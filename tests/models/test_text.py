@@ -3,7 +3,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from models.text import clean, head_and_tail
+from supportwatch.models.text import clean, head_and_tail
 
 
 def test_clean_strips_mentions_urls_and_space() -> None:

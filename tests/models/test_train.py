@@ -8,10 +8,10 @@ import torch
 from torch.nn import functional
 from transformers import AutoTokenizer, BertConfig, BertForSequenceClassification
 
-from models.data import LABELS, Example, load_semeval
-from models.scoring import score
-from models.settings import SHIPPED
-from models.train import Trainer, collate, length_batches, token_cache
+from supportwatch.models.scoring import score
+from supportwatch.models.settings import SHIPPED
+from supportwatch.models.training.data import LABELS, Example, load_semeval
+from supportwatch.models.training.train import Trainer, collate, length_batches, token_cache
 
 
 def _tiny(vocab: int) -> BertForSequenceClassification:

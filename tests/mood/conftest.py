@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from mood import MoodRules, MoodTracker
+from supportwatch.mood import MoodRules, MoodTracker
 
 
 @pytest.fixture

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from models.protocol import Sentiment
+from supportwatch.models.protocol import Sentiment
 
 T0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
 

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry
 
-from events.model import SurveyKind
-from mood import DetractorReason
-from mood.metrics import MoodMetrics, nps_category
+from supportwatch.events.model import SurveyKind
+from supportwatch.mood import DetractorReason
+from supportwatch.mood.metrics import MoodMetrics, nps_category
 
 
 def test_known_label_sets_start_at_zero() -> None:

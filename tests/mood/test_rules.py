@@ -4,9 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from mood import MoodRules, parse_rules
-from supportwatch.exceptions import ConfigError
-from supportwatch.yamlfile import load
+from supportwatch.base.exceptions import ConfigError
+from supportwatch.base.yamlfile import load
+from supportwatch.mood import MoodRules, parse_rules
 
 SHIPPED = Path(__file__).resolve().parents[2] / "supportwatch" / "config" / "default.yaml"
 

@@ -5,8 +5,8 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
-from events.model import SurveyKind
-from mood import MoodRules, MoodState, MoodTracker
+from supportwatch.events.model import SurveyKind
+from supportwatch.mood import MoodRules, MoodState, MoodTracker
 from tests.mood.helpers import at, sentiment
 
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from events.model import SurveyKind
-from mood import DetractorReason, MoodRules, MoodState, MoodTracker, NaiveTimeError
+from supportwatch.events.model import SurveyKind
+from supportwatch.mood import DetractorReason, MoodRules, MoodState, MoodTracker, NaiveTimeError
 from tests.mood.helpers import at, sentiment
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from grafana.panels import expand, queries
+from supportwatch.grafana.panels import expand, queries
 
 from .promql import RULES, dashboards
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from grafana import generate
-from grafana.panels import DATASOURCE_UID, expand, queries
+from supportwatch.grafana import generate
+from supportwatch.grafana.panels import DATASOURCE_UID, expand, queries
 
 from .known_metrics import METRICS, TARGET_LABELS, series_names
 from .promql import (

@@ -21,7 +21,7 @@ from collections.abc import Iterator
 import pytest
 import yaml
 
-from grafana.panels import expand, queries
+from supportwatch.grafana.panels import expand, queries
 
 from .known_metrics import series_names
 from .promql import RULES, dashboards

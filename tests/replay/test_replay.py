@@ -6,41 +6,34 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from supportwatch.cli import main
+from tests.kit import Events
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 SHARED_TWCS = Path(__file__).resolve().parents[3] / "shared" / "data" / "twcs-dev.events.jsonl"
 
 
-def line(conversation: str, n: int, seconds: float, channel: str = "chat", **body: Any) -> str:
-    base = {"event_id": f"{conversation}-{n}", "conversation_id": conversation, "channel": channel,
-            "occurred_at": (T0 + timedelta(seconds=seconds)).isoformat()}
-    return json.dumps(base | body)
-
-
-def message(conversation: str, n: int, seconds: float, author: str, channel: str = "chat",
-            text: str = "Hello, any news on my order?") -> str:
-    return line(conversation, n, seconds, channel, type="message", author=author, text=text)
+# JSON lines of chat events from T0, no team; messages ask "Hello, any news on my order?"
+LINES = Events(base=T0, team=None, text="Hello, any news on my order?")
 
 
 def write_events(path: Path) -> Path:
     rows = [
-        message("fast", 0, 0, "customer"),
-        message("fast", 1, 30, "agent"),
-        line("fast", 2, 60, type="status", status="solved"),
-        message("slow", 0, 10, "customer"),
-        message("slow", 1, 250, "agent"),  # 4 min: over target (1 min) and critical (3 min)
-        message("mail", 0, 0, "customer", channel="email"),
-        message("mail", 1, 3600, "agent", channel="email"),  # 1 h of a 4 h target
-        line("mail", 2, 4000, "email", type="survey", survey={"kind": "csat", "score": 1}),
-        message("slow", 0, 10, "customer"),  # a repeated event id changes nothing
-        '{"event_id": "broken"',
+        LINES.json(0, "customer", "fast", event_id="fast-0"),
+        LINES.json(30, "agent", "fast", event_id="fast-1"),
+        LINES.json(60, "solved", "fast", event_id="fast-2"),
+        LINES.json(10, "customer", "slow", event_id="slow-0"),
+        LINES.json(250, "agent", "slow", event_id="slow-1"),  # 4 min: over target (1 min) and critical (3 min)
+        LINES.json(0, "customer", "mail", event_id="mail-0", channel="email"),
+        LINES.json(3600, "agent", "mail", event_id="mail-1", channel="email"),  # 1 h of a 4 h target
+        LINES.json(4000, "csat", "mail", event_id="mail-2", channel="email", score=1),
+        LINES.json(10, "customer", "slow", event_id="slow-0"),  # a repeated event id changes nothing
+        b'{"event_id": "broken"',
     ]
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    path.write_bytes(b"\n".join(rows) + b"\n")
     return path
 
 
@@ -76,13 +69,13 @@ def test_replay_writes_the_report_and_the_alert_log(tmp_path: Path) -> None:
 
 
 def test_replay_classifies_customer_messages_with_the_shipped_model(tmp_path: Path) -> None:
-    rows = [message("angry", i, i * 20, "customer", text=text) for i, text in enumerate([
+    rows = [LINES.json(i * 20, "customer", "angry", event_id=f"angry-{i}", text=text) for i, text in enumerate([
         "This is absolutely terrible, my order is lost again!",
         "Worst service ever. I am furious and want a refund NOW.",
         "Still nothing. You are useless, I hate this company.",
     ])]
     events = tmp_path / "angry.jsonl"
-    events.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    events.write_bytes(b"\n".join(rows) + b"\n")
     report_path = tmp_path / "report.json"
     assert main(["replay", str(events), "--report", str(report_path)]) == 0
     row = json.loads(report_path.read_text())["conversations"][0]

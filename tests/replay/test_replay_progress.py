@@ -8,20 +8,20 @@ import json
 from collections import Counter
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events import Event
-from mood import MoodTracker
-from sla import SlaEngine
-from sla.exceptions import DeadlineError
 from supportwatch.cli import main
 from supportwatch.config import load_config
+from supportwatch.events import Event
+from supportwatch.mood import MoodTracker
 from supportwatch.replay import replay
-from tracking import ConversationRecord, Tracker, Update
+from supportwatch.sla import SlaEngine
+from supportwatch.sla.exceptions import DeadlineError
+from supportwatch.tracking import ConversationRecord, Tracker, Update
+from tests.kit import Events
 
 # the incident: these four made `supportwatch replay` loop forever
 INCIDENT = [
@@ -57,14 +57,8 @@ def test_the_incident_events_replay_to_the_right_first_reply(tmp_path: Path) -> 
     assert row["breached"] == ["first_reply"] and row["critical"] == ["first_reply"] and row["warnings"] == 2
 
 
-def _event(conversation: str, n: int, ms: int, kind: str, zone: timezone) -> Event:
-    body: dict[str, Any] = {"event_id": f"{conversation}-{n}", "conversation_id": conversation, "channel": "chat",
-                            "occurred_at": (T0 + timedelta(milliseconds=ms)).astimezone(zone)}
-    if kind in ("customer", "agent", "bot"):
-        body |= {"type": "message", "author": kind, "text": "..."}
-    else:
-        body |= {"type": "status", "status": kind}
-    return Event.model_validate(body)
+# chat events, no team; messages say "..."
+EVENTS = Events(team=None, text="...")
 
 
 conversation_steps = st.lists(st.tuples(st.integers(0, 4 * 3_600_000) | st.integers(0, 50),
@@ -81,7 +75,8 @@ def test_replay_terminates_and_fires_each_level_once(tracker: Tracker,
         ms = 0
         for n, (gap, kind, zone) in enumerate(steps):
             ms += gap
-            events.append(_event(f"conv-{c}", n, ms, kind, zone))
+            at = (T0 + timedelta(milliseconds=ms)).astimezone(zone)
+            events.append(EVENTS(at, kind, f"conv-{c}", event_id=f"conv-{c}-{n}"))
     events.sort(key=lambda e: e.occurred_at.timestamp())
     result = replay(events, tracker, {}, end=events[-1].occurred_at + timedelta(days=10))
     fired = Counter((alert.id, alert.level) for alert in result.alerts)

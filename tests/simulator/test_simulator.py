@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events import Channel, Event, EventLimits, EventType, InvalidEvent, decode_event
+from supportwatch.events import Channel, Event, EventLimits, EventType, InvalidEvent, decode_event
 from supportwatch.simulator import (
     CHANNEL_TARGETS,
     TEAMS,

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sla import PolicySet, SlaEngine, load_policies, parse_policies
-from supportwatch.yamlfile import load
+from supportwatch.base.yamlfile import load
+from supportwatch.sla import PolicySet, SlaEngine, load_policies, parse_policies
 from tests.sla.sla_testkit import MakeEvent, event_factory
 
 

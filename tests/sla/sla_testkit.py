@@ -1,43 +1,15 @@
-"""Helpers of the SLA engine tests (imported by conftest.py and the test modules)."""
+"""Helpers of the SLA engine tests (imported by conftest.py and the test modules); events come from
+the test kit's ``event_factory``."""
 
 from __future__ import annotations
 
-import itertools
-from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
-from typing import Any
-
 from hypothesis import strategies as st
 
-from events.model import Event
-from sla import ClockOutcome, ConversationSla, SlaEngine, SlaSignal
+from supportwatch.events.model import Event
+from supportwatch.sla import ClockOutcome, ConversationSla, SlaEngine, SlaSignal
+from tests.kit import T0, MakeEvent, event_factory
 
-T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)  # a Monday, 10:00 UTC (11:00 in Berlin)
-
-MakeEvent = Callable[..., Event]
-
-
-def event_factory(conversation_id: str = "conv-1", channel: str = "chat") -> MakeEvent:
-    """``ev(seconds_after_T0, "customer"|"agent"|"bot"|status|"assignment", **fields)``."""
-    ids = itertools.count(1)
-
-    def make(at: float, what: str, event_id: str | None = None, **fields: Any) -> Event:
-        body: dict[str, Any] = {
-            "event_id": event_id or f"{conversation_id}-e{next(ids)}",
-            "conversation_id": conversation_id,
-            "occurred_at": T0 + timedelta(seconds=at),
-            "channel": fields.pop("channel", channel),
-        }
-        if what in ("customer", "agent", "bot", "system"):
-            body.update(type="message", author=what, text="...")
-        elif what == "assignment":
-            body.update(type="assignment")
-        else:
-            body.update(type="status", status=what)
-        return Event(**body, **fields)
-
-    return make
-
+__all__ = ["T0", "MakeEvent", "event_factory", "feed", "script_events", "shuffled_within"]
 
 def script_events(script: list[tuple[int, str]], conversation_id: str, channel: str = "email") -> list[Event]:
     """Events of one conversation from ``(seconds after the previous one, action)`` pairs: an event kind

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from events.model import Event
-from sla import BusinessCalendar, ConversationSla, PolicySet, SlaEngine, dedup
-from sla import log as buffer
-from sla.state import EMITTED_SLACK
+from supportwatch.events.model import Event
+from supportwatch.sla import BusinessCalendar, ConversationSla, PolicySet, SlaEngine, dedup
+from supportwatch.sla import log as buffer
+from supportwatch.sla.state import EMITTED_SLACK
 from tests.sla.sla_testkit import MakeEvent, event_factory, feed, script_events, shuffled_within
 
 ACTIONS = ["customer", "customer", "agent", "bot", "pending", "open", "solved", "urgent", "billing"]
@@ -27,7 +27,7 @@ def test_the_log_holds_at_most_max_buffered_events(policies: PolicySet, ev: Make
     for at in range(1, 10):
         engine.apply(state, ev(at, "bot"))
         assert buffer.size(state.log) <= 4
-    assert [rec[0] - state.watermark for rec in buffer.records(state.log or ())] == [-3.0, -2.0, -1.0, 0.0]
+    assert [ts - state.watermark for ts, *_ in buffer.records(state.log or ())] == [-3.0, -2.0, -1.0, 0.0]
     assert engine.apply(state, ev(4.5, "agent")).dropped == "late"  # before the last event folded away (5)
     step = engine.apply(state, ev(5.5, "agent"))  # after it: re-ordered as usual
     assert step.dropped is None and [o.elapsed_seconds for o in step.outcomes] == [5.5]

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sla import BusinessCalendar
-from sla.calendar import add_counted, counted_between, merge_intervals
+from supportwatch.sla import BusinessCalendar
+from supportwatch.sla.calendar import add_counted, counted_between, merge_intervals
 
 ZONES = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "UTC", "Asia/Kolkata"]
 # DST changes of 2026 in the zones above (and ordinary weeks), as range starts

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sla import Clock, ClockOutcome, SignalKind, SlaEngine
+from supportwatch.sla import Clock, ClockOutcome, SignalKind, SlaEngine
 from tests.sla.sla_testkit import T0, MakeEvent, event_factory, feed
 
 
@@ -25,8 +25,8 @@ def test_a_bot_message_is_no_reply_unless_the_policy_says_so(engine: SlaEngine, 
     _, _, outcomes = feed(engine, [ev(0, "customer"), ev(5, "bot"), ev(90, "agent")])
     assert by_clock(outcomes, Clock.FIRST_REPLY) == [(0, 90.0)]
 
-    from sla import load_policies
-    from sla.config import DEFAULT_FILE
+    from supportwatch.sla import load_policies
+    from supportwatch.sla.config import DEFAULT_FILE
 
     text = DEFAULT_FILE.read_text().replace("  - name: chat\n", "  - name: chat\n    count_bot_replies: true\n", 1)
     assert callable(write_config)
@@ -80,7 +80,7 @@ def test_open_status_starts_resolution(engine: SlaEngine, ev: MakeEvent) -> None
 
 
 def test_pause_on_is_per_clock(engine: SlaEngine, ev: MakeEvent, write_config: object) -> None:
-    from sla.config import DEFAULT_FILE
+    from supportwatch.sla.config import DEFAULT_FILE
 
     text = DEFAULT_FILE.read_text().replace(
         'resolution: {target: 30m, critical: 2h, warnings: ["80%", "5m before"]}',

@@ -10,9 +10,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sla import ConversationSla, PolicySet, SlaEngine
-from sla import log as buffer
-from sla.state import Run
+from supportwatch.sla import ConversationSla, PolicySet, SlaEngine
+from supportwatch.sla import log as buffer
+from supportwatch.sla.state import Run
 from tests.sla.sla_testkit import MakeEvent, event_factory, script_events
 
 ACTIONS = ["customer", "agent", "bot", "pending", "on_hold", "open", "solved", "closed", "urgent", "billing"]
@@ -44,8 +44,12 @@ def test_the_log_keeps_event_order_and_survives_a_round_trip(events: list[tuple[
     log: buffer.Log = ()
     for ts, key in events:
         log = buffer.insert(log, buffer.record(float(ts), key, "c", "chat", None, "support", "a-1", "cust"))
-    order = [(rec[0], rec[1]) for rec in buffer.records(log)]
+    order = [(rec[buffer.Field.TS], rec[buffer.Field.KEY]) for rec in buffer.records(log)]
     assert order == sorted((float(ts), key) for ts, key in events)
+    assert [buffer.position(log, n) for n in range(buffer.size(log))] == order
+    assert buffer.last_ts(log) == order[-1][0]
+    head, tail = buffer.split(log, 2)
+    assert buffer.size(head) == min(2, len(order)) and head + tail == log
     assert buffer.from_lists(json.loads(json.dumps(buffer.to_lists(log)))) == log
     assert buffer.older_than(log, 25.0) == sum(1 for ts, _ in events if ts < 25)
 

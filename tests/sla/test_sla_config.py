@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 import pytest
 
-from events.model import Channel
-from sla import Clock, PolicySet
-from supportwatch.exceptions import ConfigError
+from supportwatch.base.exceptions import ConfigError
+from supportwatch.events.model import Channel
+from supportwatch.sla import Clock, PolicySet
 
 BASE = """\
 policies:

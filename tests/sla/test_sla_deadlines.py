@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sla import DeadlineIndex
+from supportwatch.sla import DeadlineIndex
 
 KEYS = "abcdef"
 # ("set", key, due or None) or ("pop", now)

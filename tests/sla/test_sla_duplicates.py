@@ -9,8 +9,8 @@ from datetime import timedelta
 
 import pytest
 
-from sla import ConversationSla, PolicySet, SlaEngine, dedup
-from sla import log as buffer
+from supportwatch.sla import ConversationSla, PolicySet, SlaEngine, dedup
+from supportwatch.sla import log as buffer
 from tests.sla.sla_testkit import MakeEvent
 
 # two real ids of the incident: equal CRC32, so the agent's reply was dropped as a "duplicate"

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from sla import ConversationSla, DeadlineIndex, SignalKind, SlaEngine
-from sla.exceptions import StateError
+from supportwatch.sla import ConversationSla, DeadlineIndex, SignalKind, SlaEngine
+from supportwatch.sla.exceptions import StateError
 from tests.sla.sla_testkit import T0, MakeEvent
 
 

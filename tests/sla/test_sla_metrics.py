@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from prometheus_client import CollectorRegistry
 
-from sla import PolicySet, SlaEngine, SlaStep
-from sla.metrics import SlaMetrics, buckets_for
-from sla.signals import Clock
+from supportwatch.sla import PolicySet, SlaEngine, SlaStep
+from supportwatch.sla.metrics import SlaMetrics, buckets_for
+from supportwatch.sla.signals import Clock
 from tests.sla.sla_testkit import T0, MakeEvent
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sla import Clock, ClockOutcome, ConversationSla, PolicySet, SlaEngine
+from supportwatch.sla import Clock, ClockOutcome, ConversationSla, PolicySet, SlaEngine
 from tests.sla.sla_testkit import T0, MakeEvent, event_factory, feed, script_events, shuffled_within
 
 ACTIONS = ["customer", "customer", "agent", "agent", "bot", "pending", "on_hold", "open", "solved", "closed",

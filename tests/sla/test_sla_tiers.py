@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from sla import Clock, ConversationSla, SignalKind, SlaEngine
-from sla.log import from_lists
+from supportwatch.sla import Clock, ConversationSla, SignalKind, SlaEngine
+from supportwatch.sla.log import Field, from_lists, records
 from tests.sla.sla_testkit import MakeEvent, feed
 
 
@@ -34,4 +34,5 @@ def test_the_tier_survives_storage_and_later_events_without_it(engine: SlaEngine
 
 def test_a_log_written_before_tiers_reads_without_one() -> None:
     log = from_lists([[1.0, 7, "c", "chat", None, None, None, "cust-1"]])
-    assert log[2] == ("c", "chat", None, None, None)
+    [rec] = records(log)
+    assert rec[Field.ATTRS] == ("c", "chat", None, None, None)

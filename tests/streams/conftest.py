@@ -10,14 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from alerts import AlertDelivery, AlertSettings, Router, build_sinks, connect_redis, http_client
-from models import Classifier, ModelSettings, load_classifier
-from streams.app import Pipeline
-from streams.outputs import CollectingOutputs
+from supportwatch.alerts import AlertSettings
 from supportwatch.broker import free_port
+from supportwatch.models import Classifier, ModelSettings, load_classifier
 from supportwatch.runtime import build_runtime
 from supportwatch.settings import Settings
-from tests.clocks import ManualClock
+from supportwatch.streams.app import Pipeline
+from tests.kit import CollectingOutputs, ManualClock, delivery
 from tests.streams.harness import T0, Harness, Highwaters
 
 
@@ -34,14 +33,9 @@ def harness(tmp_path: Path, redis_url: str, classifier: Classifier) -> Iterator[
     runtime = build_runtime(settings, now=clock, classifier=classifier)
     log = io.StringIO()
 
-    def delivery() -> AlertDelivery:
-        router = Router(runtime.config.routing, calendars=runtime.config.policies.calendars)
-        sinks = build_sinks(alerts, http_client(alerts), log, clock)
-        return AlertDelivery(alerts, router, connect_redis(alerts), sinks, runtime.alert_metrics, clock)
-
     outputs = CollectingOutputs()
     highwaters = Highwaters()
-    pipeline = Pipeline(runtime, delivery=delivery, outputs=outputs, highwater=highwaters,
+    pipeline = Pipeline(runtime, delivery=lambda: delivery(runtime, out=log), outputs=outputs, highwater=highwaters,
                         committed=lambda partition: None)
     pipeline.app.finalize()
     pipeline.app.flow_control.resume()

@@ -9,10 +9,9 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from streams.app import Pipeline
-from streams.outputs import CollectingOutputs
 from supportwatch.settings import Settings
-from tests.clocks import ManualClock
+from supportwatch.streams.app import Pipeline
+from tests.kit import CollectingOutputs, Events, ManualClock
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
 
@@ -60,18 +59,6 @@ class Harness:
             await asyncio.sleep(0.01)
 
 
-def raw_event(seconds: float, kind: str = "customer", conversation: str = "c-1", **extra: Any) -> bytes:
-    """A v1 chat event ``seconds`` after T0 (team billing, agent-7)."""
-    body: dict[str, Any] = {
-        "event_id": f"{conversation}-{seconds}-{kind}",
-        "conversation_id": conversation,
-        "occurred_at": (T0 + timedelta(seconds=seconds)).isoformat(),
-        "channel": "chat",
-        "team": "billing",
-        "agent_id": "agent-7",
-    }
-    if kind in ("customer", "agent"):
-        body |= {"type": "message", "author": kind, "text": extra.pop("text", "Hello, where is my parcel?")}
-    else:
-        body |= {"type": "status", "status": kind}
-    return json.dumps(body | extra).encode()
+# The JSON bytes of a chat event ``seconds`` after T0 (team billing, agent-7):
+# raw_event(seconds, kind="customer", conversation="c-1", **fields).
+raw_event = Events(base=T0, agent="agent-7").json

@@ -3,8 +3,8 @@ conversation, deadlines fired from the per-partition index, and the fire horizon
 
 from __future__ import annotations
 
-from alerts import Alert, AlertKind
-from streams.table import decode
+from supportwatch.alerts import Alert, AlertKind
+from supportwatch.streams.codec import decode
 from tests.streams.harness import Harness, raw_event
 
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import json
 
-from customers.state import conversation_key
-from streams.table import decode_customer
+from supportwatch.customers.state import conversation_key
+from supportwatch.streams.codec import decode_customer
 from tests.streams.harness import Harness, raw_event
 
 

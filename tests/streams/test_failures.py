@@ -8,14 +8,14 @@ from typing import Any
 
 import pytest
 
-import streams.conversations
-from alerts import Alert
-from events import Event
-from models.protocol import Classifier, Sentiment
-from streams.table import decode
+import supportwatch.streams.conversations as conversations_module
+from supportwatch.alerts import Alert
+from supportwatch.events import Event
+from supportwatch.models.protocol import Classifier, Sentiment
+from supportwatch.streams.codec import decode
+from supportwatch.tracking import ConversationRecord, Tracker, Update
 from tests.streams.harness import Harness, raw_event
 from tests.streams.test_conversations import put_all
-from tracking import ConversationRecord, Tracker, Update
 
 BOOM = "boom"
 
@@ -79,14 +79,14 @@ async def test_track_failure_dead_letters_the_event_and_keeps_the_others(harness
 async def test_store_failure_dead_letters_what_could_not_be_stored(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real = streams.conversations.encode
+    real = conversations_module.encode
 
     def encode(partition: int, record: ConversationRecord) -> bytes:
         if record.sla.conversation_id == "c-bad":
             raise UnicodeEncodeError("utf-8", "\ud800", 0, 1, "surrogates not allowed")
         return real(partition, record)
 
-    monkeypatch.setattr(streams.conversations, "encode", encode)
+    monkeypatch.setattr(conversations_module, "encode", encode)
     await put_all(harness, [raw_event(0, conversation="c-bad")], key=b"c-bad")
     await put_all(harness, [raw_event(0, conversation="c-good")], key=b"c-good")
     assert [letter["stage"] for letter in harness.letters()] == ["store"]

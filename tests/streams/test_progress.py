@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from streams.progress import PartitionProgress
+from supportwatch.streams.progress import PartitionProgress
 
 
 def test_the_horizon_follows_the_watermark_while_behind_and_the_clock_once_caught_up() -> None:

@@ -6,18 +6,18 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
-from events import Event
-from models.protocol import Sentiment
-from mood import MoodTracker
-from sla import SlaEngine
-from sla import log as buffer
 from supportwatch.config import load_config
-from tracking import ConversationRecord, Tracker
+from supportwatch.events import Event
+from supportwatch.models.protocol import Sentiment
+from supportwatch.mood import MoodTracker
+from supportwatch.sla import SlaEngine
+from supportwatch.sla import log as buffer
+from supportwatch.tracking import ConversationRecord, Tracker
+from tests.kit import Events
 
-T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
+LOOP = Events(conversation="loop", team=None)  # chat, no team: events of the conversation "loop"
 NEGATIVE = Sentiment.from_probs({"negative": 0.9, "neutral": 0.05, "positive": 0.05})
 STATUSES = ["pending", "open", "on_hold", "open", "solved"]
 
@@ -31,17 +31,15 @@ def endless_conversation(count: int, seed: int = 5) -> Iterator[Event]:
         burst = (n // 500) % 3 != 2
         at += rng.uniform(0.2, 1.0) if burst else rng.choice([5.0, 30.0, 90.0, 900.0])
         roll = rng.random()
-        body: dict[str, Any] = {"event_id": f"loop-{n}", "conversation_id": "loop", "channel": "chat",
-                                "occurred_at": T0 + timedelta(seconds=at - (rng.uniform(0, 40) if roll < 0.1 else 0))}
+        when = at - (rng.uniform(0, 40) if roll < 0.1 else 0)
         if roll < 0.45:
-            body |= {"type": "message", "author": "customer", "text": "still broken"}
+            held.append(LOOP(when, "customer", event_id=f"loop-{n}", text="still broken"))
         elif roll < 0.8:
-            body |= {"type": "message", "author": "bot", "text": "Have you tried restarting?"}
+            held.append(LOOP(when, "bot", event_id=f"loop-{n}", text="Have you tried restarting?"))
         elif roll < 0.9:
-            body |= {"type": "message", "author": "agent", "text": "Looking", "agent_id": f"a-{n % 7}"}
+            held.append(LOOP(when, "agent", event_id=f"loop-{n}", text="Looking", agent=f"a-{n % 7}"))
         else:
-            body |= {"type": "status", "status": rng.choice(STATUSES)}
-        held.append(Event.model_validate(body))
+            held.append(LOOP(when, rng.choice(STATUSES), event_id=f"loop-{n}"))
         if len(held) > 1 and rng.random() < 0.5:
             yield held.pop(rng.randrange(len(held)))  # a little shuffling of arrival order
         else:

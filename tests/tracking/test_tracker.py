@@ -3,23 +3,23 @@ detractor alerts, first-contact resolution is judged, and the record survives se
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import pytest
 
-from alerts import AlertKind
-from events import Event
-from models.protocol import Sentiment
-from mood import MoodTracker
-from sla import SlaEngine
+from supportwatch.alerts import AlertKind
 from supportwatch.config import load_config
-from tracking import ConversationRecord, OpenConversations, OpenState, Tracker
-from tracking.open_index import open_entry
+from supportwatch.models.protocol import Sentiment
+from supportwatch.mood import MoodTracker
+from supportwatch.sla import SlaEngine
+from supportwatch.tracking import ConversationRecord, OpenConversations, OpenState, Tracker
+from supportwatch.tracking.open_index import open_entry
+from tests.kit import T0, Events
 
-T0 = datetime(2026, 3, 2, 10, 0, tzinfo=UTC)
 NEGATIVE = Sentiment.from_probs({"negative": 0.9, "neutral": 0.05, "positive": 0.05})
 POSITIVE = Sentiment.from_probs({"negative": 0.05, "neutral": 0.15, "positive": 0.8})
+# chat events of team billing, answered by agent a-1: event(seconds after T0, kind, conversation, **fields)
+event = Events(agent="a-1", text="hello")
 
 
 @pytest.fixture(scope="module")
@@ -31,24 +31,6 @@ def tracker() -> Tracker:
 def ts(seconds: float) -> float:
     """Epoch seconds ``seconds`` after T0, as ticks carry them."""
     return (T0 + timedelta(seconds=seconds)).timestamp()
-
-
-def event(seconds: float, kind: str = "customer", conversation: str = "c-1", **extra: Any) -> Event:
-    body: dict[str, Any] = {
-        "event_id": extra.pop("event_id", f"{conversation}-{seconds}-{kind}"),
-        "conversation_id": conversation,
-        "occurred_at": (T0 + timedelta(seconds=seconds)).isoformat(),
-        "channel": extra.pop("channel", "chat"),
-        "team": "billing",
-        "agent_id": "a-1",
-    }
-    if kind in ("customer", "agent", "bot"):
-        body |= {"type": "message", "author": kind, "text": extra.pop("text", "hello")}
-    elif kind in ("nps", "csat", "ces"):
-        body |= {"type": "survey", "survey": {"kind": kind, "score": extra.pop("score")}}
-    else:
-        body |= {"type": "status", "status": kind}
-    return Event.model_validate(body | extra)
 
 
 def test_answered_in_time_raises_nothing_and_counts_first_contact(tracker: Tracker) -> None:

@@ -7,15 +7,15 @@ from datetime import timedelta
 
 import pytest
 
-from alerts.model import stable_id
-from mood import MoodTracker
-from sla import SlaEngine
-from sla.plans import Deadline
+from supportwatch.alerts.model import stable_id
 from supportwatch.config import load_config
+from supportwatch.mood import MoodTracker
+from supportwatch.sla import SlaEngine
+from supportwatch.sla.plans import Deadline
+from supportwatch.tracking import ConversationRecord, OpenConversations, OpenState, Tracker
+from supportwatch.tracking.open_index import OpenEntry, open_entry
+from supportwatch.tracking.worklist import Filters, local_items, merge, with_states
 from tests.tracking.test_tracker import NEGATIVE, T0, event, ts
-from tracking import ConversationRecord, OpenConversations, OpenState, Tracker
-from tracking.open_index import OpenEntry, open_entry
-from tracking.worklist import Filters, local_items, merge, with_states
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
 """Copy a trained classifier into ``models/weights/`` as a compact Hugging Face directory.
 
-    python -m models.publish build/teacher models/weights/minilm-sentiment-l6
+    python -m supportwatch.models.training.publish build/teacher models/weights/minilm-sentiment-l6
 
 Weights are stored in fp16 (half the bytes; the torch backends load them back as fp32), next to
 the tokenizer, ``config.json`` and the run's ``training.json``.

@@ -2,7 +2,7 @@
 
 ``load(path)`` returns the plain data and a :class:`Lines` map from a field path
 (``("policies", 2, "target")``) to the 1-based line it was written on. Packages validate
-their own section and raise :class:`~supportwatch.exceptions.ConfigError` through
+their own section and raise :class:`~supportwatch.base.exceptions.ConfigError` through
 :meth:`Lines.error`, which finds the nearest line for a path.
 """
 
@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from supportwatch.exceptions import ConfigError
+from supportwatch.base.exceptions import ConfigError
 
 PathKey = tuple[str | int, ...]
 

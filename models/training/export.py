@@ -1,6 +1,6 @@
 """Export a Hugging Face sequence classifier to ONNX, graph-optimised, with a dynamic int8 copy.
 
-    python -m models.export SRC_DIR OUT_DIR [--no-fp32]
+    python -m supportwatch.models.training.export SRC_DIR OUT_DIR [--no-fp32]
 
 Writes ``OUT_DIR/model.onnx`` (fp32), ``OUT_DIR/model-int8.onnx`` (int8 weights per output
 channel, dynamic activation quantisation), the tokenizer, ``config.json`` (labels) and the

@@ -1,6 +1,6 @@
 """Quality of a model on a labelled ``{"text", "label", "style"}`` file, split by style and length.
 
-    python -m models.check_lengths models/checks/support-mixed.jsonl [MODEL_DIR ...]
+    python -m supportwatch.models.training.check_lengths models/checks/support-mixed.jsonl [MODEL_DIR ...]
 
 Emails are split by their token count (special tokens included) against the training length (64)
 and the inference budget (``model.max_tokens``, 128: longer texts keep their head and tail only).
@@ -13,10 +13,10 @@ import argparse
 import json
 from pathlib import Path
 
-from models import ModelSettings, load_classifier
-from models.protocol import LABELS
-from models.scoring import score
-from models.text import clean
+from supportwatch.models import ModelSettings, load_classifier
+from supportwatch.models.protocol import LABELS
+from supportwatch.models.scoring import score
+from supportwatch.models.text import clean
 
 
 def group_of(style: str, tokens: int, budget: int) -> str:

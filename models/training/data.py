@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
-from models.text import clean
+from supportwatch.models.text import clean
 
 LABELS = ("negative", "neutral", "positive")
 VADER_SDIST = "vaderSentiment==3.3.2"

