@@ -21,6 +21,7 @@ from supportwatch.streams.conversations import ConversationStage, RawMessage, To
 from supportwatch.streams.customers import CustomerStage
 from supportwatch.streams.deliver import DeliverStage
 from supportwatch.streams.delivery import build_delivery
+from supportwatch.streams.fetching import take_turns_between_partitions
 from supportwatch.streams.group import keep_member_id_on_stale_commit
 from supportwatch.streams.outputs import Outputs, TopicOutputs
 from supportwatch.streams.progress import Committed, Highwater, PartitionProgress
@@ -50,6 +51,7 @@ class Pipeline:
         self.runtime = runtime
         s = runtime.settings
         keep_member_id_on_stale_commit()
+        take_turns_between_partitions()
         self.app = faust.App(
             s.app_id,
             broker=s.broker_url,
@@ -67,6 +69,7 @@ class Pipeline:
             autodiscover=False,
             producer_acks=-1,
             producer_linger_ms=s.producer_linger_ms,
+            broker_max_poll_records=s.consumer_max_poll_records,
             broker_session_timeout=s.group_session_timeout_seconds,
             broker_rebalance_timeout=s.group_session_timeout_seconds,
             broker_heartbeat_interval=min(3.0, s.group_session_timeout_seconds / 3),

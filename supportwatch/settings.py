@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     # 1 of 8 scale-out runs on the embedded broker (tests/integration/test_scale_out.py).
     table_standby_replicas: int = Field(default=0, ge=0, le=3)
     producer_linger_ms: int = Field(default=5, ge=0, description="how long the producer waits to fill a batch")
+    # At most this many records per poll (faust's broker_max_poll_records), each poll starting one
+    # partition further on (streams/fetching.py), so that an input backlog cannot hold back the
+    # customers topic's facts: after a 20,000-event backlog the paced p99 deadline -> alert was
+    # 0.37 s with 500 and 16.9 s with unbounded polls (BENCHMARKS.md "Customer stage").
+    consumer_max_poll_records: int = Field(default=500, ge=1)
     # Events per classify call: the classifier sorts them by length into model.batch_size batches,
     # so a large take pads little (256: ~1.5x the messages/s of 32, BENCHMARKS.md "Sentiment").
     sentiment_batch_size: int = Field(default=256, ge=1)
