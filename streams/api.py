@@ -57,7 +57,7 @@ class OnCallApi:
         self._oncall: OnCall | None = None
         token = settings.api_token
         self._token = token.get_secret_value().encode("utf-8") if token is not None else None
-        self._page = resources.files("streams").joinpath("worklist.html").read_text(encoding="utf-8")
+        self._page = resources.files("supportwatch.streams").joinpath("worklist.html").read_text(encoding="utf-8")
         self._register()
 
     def oncall(self) -> OnCall:
