@@ -18,7 +18,6 @@ An alert or fact that cannot be encoded becomes a dead letter of the ``emit`` st
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterable
 
 from supportwatch.alerts import Alert
@@ -27,8 +26,6 @@ from supportwatch.customers import ConversationFact, CustomerState, tier_event
 from supportwatch.metrics import PipelineMetrics
 from supportwatch.streams.failures import Stage, log_failure, stage_letter
 from supportwatch.tracking import ConversationRecord
-
-log = logging.getLogger(__name__)
 
 Record = tuple[str, str, bytes]  # (topic, key, value)
 

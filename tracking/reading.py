@@ -51,10 +51,6 @@ class Emitted:
     alerts: list[Alert]
     fact: ConversationFact | None
 
-    @property
-    def direct_alerts(self) -> list[Alert]:
-        return self.alerts if self.fact is None else []
-
 
 NOTHING = Emitted([], None)
 

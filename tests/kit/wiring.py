@@ -3,33 +3,22 @@
 from __future__ import annotations
 
 import io
-import random
-from typing import TextIO
+from typing import Any, TextIO
 
-import httpx
-import redis.asyncio as aioredis
 from prometheus_client import CollectorRegistry
 
-from supportwatch.alerts import AlertDelivery, AlertMetrics, AlertSettings, Router
-from supportwatch.base.clock import Now
+from supportwatch.alerts import AlertDelivery, AlertMetrics, AlertSettings
 from supportwatch.runtime import Runtime
 from supportwatch.streams.delivery import build_delivery
 
 
 def delivery(
-    source: Runtime | AlertSettings,
-    *,
-    router: Router | None = None,
-    metrics: AlertMetrics | None = None,
-    now: Now | None = None,
-    out: TextIO | None = None,
-    redis: aioredis.Redis | None = None,
-    http: httpx.AsyncClient | None = None,
-    rng: random.Random | None = None,
+    source: Runtime | AlertSettings, *, metrics: AlertMetrics | None = None, out: TextIO | None = None,
+    **wiring: Any,
 ) -> AlertDelivery:
     """:func:`build_delivery` with the tests' defaults: the log sink writes to ``out`` (a fresh
-    StringIO, not stdout), and bare settings get metrics on a registry of their own."""
+    StringIO, not stdout), and bare settings get metrics on a registry of their own; ``wiring``
+    (router, now, redis, http, rng) goes to :func:`build_delivery` as it is."""
     if metrics is None and isinstance(source, AlertSettings):
         metrics = AlertMetrics(CollectorRegistry())
-    return build_delivery(source, router=router, metrics=metrics, now=now, out=io.StringIO() if out is None else out,
-                          redis=redis, http=http, rng=rng)
+    return build_delivery(source, metrics=metrics, out=io.StringIO() if out is None else out, **wiring)
