@@ -223,6 +223,7 @@ async def paced_lag(worker: LiveWorker, config: WorkerConfig, args: argparse.Nam
     await asyncio.sleep(args.paced_settle)
     by_event: list[float] = []
     by_due: list[float] = []
+    late: list[str] = []
     for record in await read_topic(config.bootstrap, env["SUPPORTWATCH_TOPICS__ALERTS"]):
         alert = json.loads(record.value)
         emitted = record.timestamp / 1000
@@ -236,9 +237,14 @@ async def paced_lag(worker: LiveWorker, config: WorkerConfig, args: argparse.Nam
             due = datetime.fromisoformat(alert["due_at"]).timestamp()
             if due >= sim.start.timestamp():
                 by_due.append(emitted - due)
+                if emitted - due > 1.0:
+                    late.append(f"{alert['kind']} {alert['channel']} due {due - sim.start.timestamp():.1f} s "
+                                f"into the phase, {emitted - due:.2f} s late")
     print(f"paced phase ({args.paced_rate:g} conversations/s for {args.paced_seconds:g} s):")
     print(f"  event sent -> alert emitted: {_quantiles(by_event)}")
     print(f"  due -> alert emitted:        {_quantiles(by_due)}", flush=True)
+    for line in late:
+        print(f"    over 1 s: {line}")
 
 
 async def main_async(args: argparse.Namespace, tmp: Path, redis_url: str) -> None:

@@ -36,7 +36,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from aiokafka import AIOKafkaProducer
-from yarl import URL
 
 from supportwatch.broker import EmbeddedBroker, ensure_topics
 from supportwatch.embedded_redis import ensure_redis
@@ -49,13 +48,9 @@ from tests.integration.live import DEFAULT_CONFIG, ROOT, LiveWorker, WorkerConfi
 
 REBUILT = re.compile(rb"deadline index rebuilt: (\d+) open conversations")
 PLACEHOLDER = "bench-000000000"
-# The worker, at log level info (the rebuilt line is an info record). streams/table.py hands faust the
-# table store "rocksdb://", a yarl URL that is falsy, so faust falls back to the app's store (memory)
-# and the rocksdb setting has no effect; while that is so, the worker is started with a truthy URL of
-# the same store and file name ("rocksdb:conversations": tabledir/conversations-<partition>.db).
-WORKER = "import sys\nfrom supportwatch.settings import Settings\nfrom supportwatch.worker import run_worker\n"
-ROCKSDB_URL_WORKAROUND = "import streams.table\nstreams.table.STORES['rocksdb'] = 'rocksdb:conversations'\n"
-RUN = "sys.exit(run_worker(Settings(), loglevel='info'))\n"
+# The worker, at log level info (the rebuilt line is an info record).
+WORKER = ("import sys\nfrom supportwatch.settings import Settings\nfrom supportwatch.worker import run_worker\n"
+          "sys.exit(run_worker(Settings(), loglevel='info'))\n")
 
 
 def conversation_id(n: int) -> str:
@@ -183,11 +178,6 @@ def measure(worker: RecoveringWorker, count: int, timeout: float) -> Recovery:
     raise TimeoutError(f"not recovered within {timeout:g} s (rebuilt: {rebuilt}):\n{worker.log_tail()}")
 
 
-def worker_code(store: str) -> str:
-    workaround = store == "rocksdb" and not URL(STORES["rocksdb"])
-    return WORKER + (ROCKSDB_URL_WORKAROUND if workaround else "") + RUN
-
-
 def load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
@@ -213,7 +203,7 @@ async def run_one(store: str, count: int, args: argparse.Namespace, tmp: Path, r
         starts = ["first start", "second start (local state)"] if store == "rocksdb" else ["first start"]
         for n, start in enumerate(starts):
             before = load()
-            with RecoveringWorker(config, tmp / f"worker-{n}.log", worker_code(store)) as worker:
+            with RecoveringWorker(config, tmp / f"worker-{n}.log", WORKER) as worker:
                 result = measure(worker, count, args.timeout)
             if store == "rocksdb":
                 files = sorted((tmp / "worker").glob("v*/tables/conversations-*.db"))
