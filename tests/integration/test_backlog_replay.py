@@ -112,8 +112,8 @@ async def test_backlog_alerts_match_replay(worker_config: WorkerConfig, tmp_path
         consumed = _events_consumed(worker)
     assert consumed == len(stream), f"the worker applied {consumed:g} of {len(stream)} events"
     if store == "rocksdb":  # the tables really were rocksdb stores, not faust's memory fallback
-        assert sorted(p.name for p in config.data_dir.glob("v*/tables/*.db")) == [
-            f"{table}-{partition}.db" for table in ("conversations", "customers") for partition in range(config.partitions)]
+        names = [f"{table}-{p}.db" for table in ("conversations", "customers") for p in range(config.partitions)]
+        assert sorted(p.name for p in config.data_dir.glob("v*/tables/*.db")) == names
 
     settings = Settings(policy_file=policy, sentiment_enabled=False)
     events = read_events((value for _, _, value in stream), settings.limits, Counter())
