@@ -16,7 +16,8 @@ and the model load are not counted). Then a paced phase feeds the model-backed w
 stream (``--paced-rate`` conversations a second for ``--paced-seconds``; again for each model-backed
 ``--variant``) and reports the lag from
 an input event's send to the alert it caused (``resolved``/``detractor``), and from a deadline to
-its alert (``warning``/``breach``/``critical``), both by the alert record's broker timestamp.
+its alert (``warning``/``breach``/``critical``), both by the alert record's broker timestamp, and
+lists each deadline alert more than 1 s late with when in the phase it was due.
 """
 
 from __future__ import annotations
@@ -236,10 +237,11 @@ async def paced_lag(worker: LiveWorker, config: WorkerConfig, args: argparse.Nam
         elif alert["kind"] in ("sla_warning", "sla_breach", "sla_critical") and alert.get("due_at"):
             due = datetime.fromisoformat(alert["due_at"]).timestamp()
             if due >= sim.start.timestamp():
-                by_due.append(emitted - due)
-                if emitted - due > 1.0:
+                lateness = emitted - due
+                by_due.append(lateness)
+                if lateness > 1.0:
                     late.append(f"{alert['kind']} {alert['channel']} due {due - sim.start.timestamp():.1f} s "
-                                f"into the phase, {emitted - due:.2f} s late")
+                                f"into the phase, {lateness:.2f} s late")
     print(f"paced phase ({args.paced_rate:g} conversations/s for {args.paced_seconds:g} s):")
     print(f"  event sent -> alert emitted: {_quantiles(by_event)}")
     print(f"  due -> alert emitted:        {_quantiles(by_due)}", flush=True)

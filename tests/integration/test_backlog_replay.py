@@ -112,8 +112,9 @@ async def test_backlog_alerts_match_replay(worker_config: WorkerConfig, tmp_path
         consumed = _events_consumed(worker)
     assert consumed == len(stream), f"the worker applied {consumed:g} of {len(stream)} events"
     if store == "rocksdb":  # the tables really were rocksdb stores, not faust's memory fallback
-        names = [f"{table}-{p}.db" for table in ("conversations", "customers") for p in range(config.partitions)]
-        assert sorted(p.name for p in config.data_dir.glob("v*/tables/*.db")) == names
+        expected_files = sorted(f"{table}-{partition}.db" for table in ("conversations", "customers")
+                                for partition in range(config.partitions))
+        assert sorted(path.name for path in config.data_dir.glob("v*/tables/*.db")) == expected_files
 
     settings = Settings(policy_file=policy, sentiment_enabled=False)
     events = read_events((value for _, _, value in stream), settings.limits, Counter())
