@@ -2,6 +2,9 @@
 forwards it to another topic, with the worker's producer and consumer settings.
 
     BARE_BROKER=kafka://127.0.0.1:9092 BARE_SOURCE=in BARE_SINK=out python benchmarks/_bare_agent.py
+
+``BARE_FETCHER=worker`` gives it the worker's aiokafka fetcher too (supportwatch/streams/fetching.py:
+no spinning on the embedded broker's empty fetches); by default it runs aiokafka's own.
 """
 
 from __future__ import annotations
@@ -11,6 +14,11 @@ import os
 from typing import Any
 
 import faust
+
+from supportwatch.streams.fetching import use_worker_fetcher
+
+if os.environ.get("BARE_FETCHER") == "worker":
+    use_worker_fetcher()
 
 app = faust.App(
     os.environ.get("BARE_APP_ID", "bare-agent"),

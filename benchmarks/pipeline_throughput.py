@@ -6,7 +6,9 @@ On one embedded noida-db broker, with the same simulator input (``--events`` eve
 channel, current timestamps, 1% invalid) produced to a fresh topic for each configuration before
 its consumer starts:
 
-1. ``bare``: a faust agent that decodes each event and forwards it to another topic (the ceiling);
+1. ``bare``: a faust agent that decodes each event and forwards it to another topic (the ceiling),
+   once with aiokafka's own fetcher and once with the worker's (supportwatch/streams/fetching.py),
+   which does not spin on the embedded broker's empty fetches; ratios are given to both;
 2. ``worker``: ``supportwatch worker`` with the shipped model (validate, classify, track, alerts,
    delivery to the log sink through Redis);
 3. ``worker-no-sentiment``: the same with ``SUPPORTWATCH_SENTIMENT_ENABLED=false``.
@@ -45,6 +47,7 @@ from supportwatch.broker import EmbeddedBroker, ensure_topics
 from supportwatch.embedded_redis import ensure_redis
 from supportwatch.processes import signal_group
 from supportwatch.simulator import Simulator, SimulatorConfig
+from supportwatch.streams.fetching import use_worker_fetcher
 from tests.integration.live import DEFAULT_CONFIG, LiveWorker, WorkerConfig
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -137,13 +140,14 @@ async def watch(progress: Callable[[], Awaitable[float]], total: int, timeout: f
     raise TimeoutError(f"only {done:.0f} of {total} done within {timeout:g} s")
 
 
-async def run_bare(bootstrap: str, messages: list[tuple[bytes, bytes]], tmp: Path, timeout: float) -> float:
+async def run_bare(bootstrap: str, messages: list[tuple[bytes, bytes]], tmp: Path, timeout: float,
+                   fetcher: str) -> float:
     source, sink = f"bench.bare.{uuid.uuid4().hex[:6]}", f"bench.bare-out.{uuid.uuid4().hex[:6]}"
     await ensure_topics(bootstrap, {source: 4, sink: 4})
     await produce(bootstrap, source, messages)
     env = dict(os.environ, BARE_BROKER=f"kafka://{bootstrap}", BARE_SOURCE=source, BARE_SINK=sink,
-                BARE_APP_ID=f"bare-{uuid.uuid4().hex[:6]}")
-    with (tmp / "bare.log").open("wb") as log:
+                BARE_APP_ID=f"bare-{uuid.uuid4().hex[:6]}", BARE_FETCHER=fetcher)
+    with (tmp / f"bare-{fetcher}.log").open("wb") as log:
         process = subprocess.Popen(  # noqa: S603 - fixed argv
             [sys.executable, str(ROOT / "benchmarks" / "_bare_agent.py")],
             cwd=tmp, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
@@ -153,7 +157,8 @@ async def run_bare(bootstrap: str, messages: list[tuple[bytes, bytes]], tmp: Pat
                                         lambda: process.poll() is None)
         finally:
             signal_group(process, 15, 20)
-    print(f"bare faust agent (decode + forward): {rate:,.0f} events/s ({seconds:.1f} s)", flush=True)
+    print(f"bare faust agent (decode + forward, {fetcher}'s fetcher): {rate:,.0f} events/s ({seconds:.1f} s)",
+          flush=True)
     return rate
 
 
@@ -255,7 +260,8 @@ async def main_async(args: argparse.Namespace, tmp: Path, redis_url: str) -> Non
     with EmbeddedBroker(tmp / "broker") as broker:
         base = WorkerConfig(bootstrap=broker.bootstrap, redis_url=redis_url, redis_prefix="bench:",
                             policy_file=DEFAULT_CONFIG, data_dir=tmp / "workers")
-        bare = await run_bare(broker.bootstrap, messages, tmp, args.timeout)
+        bares = {fetcher: await run_bare(broker.bootstrap, messages, tmp, args.timeout, fetcher)
+                 for fetcher in ("aiokafka", "worker")}
         rates = {}
         runs = [("worker-no-sentiment", False, {}), ("worker", True, {})]
         runs += [(f"variant {spec}", not spec.startswith("no-sentiment:"), _env(spec)) for spec in args.variant]
@@ -267,11 +273,9 @@ async def main_async(args: argparse.Namespace, tmp: Path, redis_url: str) -> Non
                     await paced_lag(worker, config, args)
             finally:
                 worker.stop()
-        for name, rate in rates.items():
-            if name.startswith("variant"):
-                print(f"{name}: {rate / bare:.2f}x the bare agent")
-    print(f"ratios to the bare agent: worker {rates['worker'] / bare:.2f}x, "
-          f"worker without sentiment {rates['worker-no-sentiment'] / bare:.2f}x")
+    for fetcher, bare in bares.items():
+        ratios = ", ".join(f"{name} {rate / bare:.2f}x" for name, rate in rates.items())
+        print(f"ratios to the bare agent with {fetcher}'s fetcher: {ratios}")
 
 
 def _env(spec: str) -> dict[str, str]:
@@ -292,6 +296,7 @@ def main() -> None:
                         help="another worker run with extra env, e.g. no-sentiment:SUPPORTWATCH_PRODUCER_LINGER_MS=5")
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
+    use_worker_fetcher()  # this script's own consumers share the cores with the measured ones: no spinning
     with tempfile.TemporaryDirectory(prefix="pipeline-bench-") as tmp, ensure_redis(args.redis) as redis_url:
         asyncio.run(main_async(args, Path(tmp), redis_url))
 

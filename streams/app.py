@@ -4,8 +4,9 @@ pages (/metrics, conversation and customer state, the on-call API)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -15,14 +16,16 @@ from faust.types import TP
 
 from supportwatch.alerts import AlertDelivery
 from supportwatch.runtime import Runtime
+from supportwatch.settings import Settings
 from supportwatch.streams.api import OnCallApi
 from supportwatch.streams.codec import decode
-from supportwatch.streams.conversations import ConversationStage, RawMessage, Topics
+from supportwatch.streams.conversations import ConversationStage, Prepared, RawMessage, Topics
 from supportwatch.streams.customers import CustomerStage
 from supportwatch.streams.deliver import DeliverStage
 from supportwatch.streams.delivery import build_delivery
-from supportwatch.streams.fetching import take_turns_between_partitions
+from supportwatch.streams.fetching import use_worker_fetcher
 from supportwatch.streams.group import keep_member_id_on_stale_commit
+from supportwatch.streams.lookahead import Lookahead
 from supportwatch.streams.outputs import Outputs, TopicOutputs
 from supportwatch.streams.progress import Committed, Highwater, PartitionProgress
 from supportwatch.streams.table import STORES, conversation_table, customer_table
@@ -51,7 +54,7 @@ class Pipeline:
         self.runtime = runtime
         s = runtime.settings
         keep_member_id_on_stale_commit()
-        take_turns_between_partitions()
+        use_worker_fetcher()
         self.app = faust.App(
             s.app_id,
             broker=s.broker_url,
@@ -143,17 +146,17 @@ class Pipeline:
 
         @app.agent(events, name="conversations")
         async def conversations(stream: Any) -> None:
-            async for batch in stream.take_events(s.sentiment_batch_size, within=s.sentiment_batch_within_seconds):
-                await self.stage.process(
-                    [RawMessage(e.value, e.message.partition, e.message.offset) for e in batch]
-                )
+            def prepare(batch: Sequence[Any]) -> Prepared:
+                return self.stage.prepare(_raw(batch))
+
+            await Lookahead(prepare, self.stage.apply, _acker(stream)).run(_batches(stream, s))
 
         @app.agent(facts, name="customers")
         async def customers(stream: Any) -> None:
-            async for batch in stream.take_events(s.sentiment_batch_size, within=s.sentiment_batch_within_seconds):
-                await self.customer_stage.process(
-                    [RawMessage(e.value, e.message.partition, e.message.offset) for e in batch]
-                )
+            def prepare(batch: Sequence[Any]) -> asyncio.Future[None]:
+                return self.customer_stage.prepare(_raw(batch))
+
+            await Lookahead(prepare, _applied, _acker(stream)).run(_batches(stream, s))
 
         @app.agent(alerts, name="deliver")
         async def deliver(stream: Any) -> None:
@@ -217,6 +220,29 @@ class Pipeline:
         assigned = self._assigned(self.runtime.settings.topics.customers)
         count = self.customer_stage.rebuild(self.customers.items(), assigned)
         log.info("customers rebuilt: %d customers in partitions %s", count, sorted(assigned))
+
+
+def _batches(stream: Any, s: Settings) -> Any:
+    """The stream's events in batches, acknowledged by the agent once applied (``noack_take``),
+    not when the next batch is taken."""
+    return stream.noack_take(s.sentiment_batch_size, within=s.sentiment_batch_within_seconds)
+
+
+def _raw(batch: Sequence[Any]) -> list[RawMessage]:
+    return [RawMessage(e.value, e.message.partition, e.message.offset) for e in batch]
+
+
+def _acker(stream: Any) -> Callable[[Sequence[Any]], Awaitable[None]]:
+    async def ack(batch: Sequence[Any]) -> None:
+        for event in batch:
+            await stream.ack(event)
+
+    return ack
+
+
+async def _applied(done: Awaitable[None]) -> Awaitable[None]:
+    """The customer stage applies a batch as it prepares it: what is left is the acknowledgement."""
+    return done
 
 
 def build_app(runtime: Runtime) -> Pipeline:

@@ -84,6 +84,34 @@ class _Item:
     sentiment: Sentiment | None = None
 
 
+def _timed(classifier: Classifier, texts: list[str]) -> tuple[Sequence[Sentiment], float]:
+    """Classify in the executor and say how long the model itself took (not the wait for the thread)."""
+    started = time.perf_counter()
+    return classifier.classify(texts), time.perf_counter() - started
+
+
+class _Classifying:
+    """A batch's customer messages being classified in the executor."""
+
+    __slots__ = ("classifier", "future", "wanted")
+
+    def __init__(self, classifier: Classifier, wanted: list[_Item], executor: Executor | None) -> None:
+        self.classifier = classifier
+        self.wanted = wanted
+        texts = [item.event.text or "" for item in wanted]
+        self.future = asyncio.get_running_loop().run_in_executor(executor, _timed, classifier, texts)
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A batch validated and being classified, waiting to be applied."""
+
+    batch: Sequence[RawMessage]
+    items: list[_Item] = field(default_factory=list)
+    out: _Out = field(default_factory=_Out)
+    classifying: _Classifying | None = None
+
+
 class ConversationStage:
     def __init__(
         self,
@@ -126,23 +154,40 @@ class ConversationStage:
 
     # --- events ------------------------------------------------------------------------------
     async def process(self, batch: Sequence[RawMessage]) -> None:
+        """Prepare and apply one batch and wait until its output is acknowledged (the agent overlaps
+        batches through streams/lookahead.py)."""
+        await (await self.apply(self.prepare(batch)))
+
+    def prepare(self, batch: Sequence[RawMessage]) -> Prepared:
+        """Validate the batch at the edge and start classifying its customer messages off the loop."""
         now = self._now()
-        out = _Out()
-        items: list[_Item] = []
+        prepared = Prepared(batch)
         for raw in batch:
             try:
-                items.append(_Item(raw, decode_event(raw.value, self._limits, now)))
+                prepared.items.append(_Item(raw, decode_event(raw.value, self._limits, now)))
             except InvalidEvent as exc:
-                self._invalid(raw, exc, out)
-        await self._classify(items, out)
+                self._invalid(raw, exc, prepared.out)
+        if self._classifier is not None:
+            wanted = [item for item in prepared.items if item.event.is_customer_message and item.event.text
+                      and clean(item.event.text)]
+            if wanted:
+                prepared.classifying = _Classifying(self._classifier(), wanted, self._executor)
+        return prepared
+
+    async def apply(self, prepared: Prepared) -> asyncio.Future[None]:
+        """Apply a prepared batch to its conversations in partition order and hand its output to the
+        sender; the future is done once the output is acknowledged and the changelog written."""
+        out = prepared.out
+        if prepared.classifying is not None:
+            await self._classified(prepared.classifying, out)
         # From here to _finish nothing awaits: the batch's table writes are taken as one snapshot.
-        for key, group in _by_conversation(items).items():
+        for key, group in _by_conversation(prepared.items).items():
             self._track(key, group, out)
-        for raw in batch:
+        for raw in prepared.batch:
             self.progress.applied(raw.partition, raw.offset, None)
-        for item in items:
+        for item in prepared.items:
             self.progress.applied(item.raw.partition, item.raw.offset, item.event.occurred_at.timestamp())
-        await self._finish(out)
+        return self._start(out)
 
     def _invalid(self, raw: RawMessage, exc: InvalidEvent, out: _Out) -> None:
         self._pipeline.invalid.labels(reason=exc.reason).inc()
@@ -160,30 +205,27 @@ class ConversationStage:
                               partition=raw.partition, offset=raw.offset)
         out.letters.append((stage.value, letter))
 
-    async def _classify(self, items: Sequence[_Item], out: _Out) -> None:
-        """One model call for the batch's customer messages, off the event loop so timers keep firing."""
-        if self._classifier is None:
-            return
-        wanted = [item for item in items if item.event.is_customer_message and item.event.text
-                  and clean(item.event.text)]
-        if not wanted:
-            return
-        classifier = self._classifier()
-        loop = asyncio.get_running_loop()
-        texts = [item.event.text or "" for item in wanted]
-        started = time.perf_counter()
+    async def _classified(self, classifying: _Classifying, out: _Out) -> None:
+        """Set the sentiments of the batch; if the model fails on the batch, find the message it
+        cannot take and classify the others one by one."""
+        wanted = classifying.wanted
         results: list[Sentiment | None]
         try:
-            results = list(await loop.run_in_executor(self._executor, classifier.classify, texts))
+            found, seconds = await classifying.future
+            results = list(found)
         except Exception:  # noqa: BLE001 - find the message the model cannot take, classify the rest
-            results = []
-            for item, text in zip(wanted, texts, strict=True):
+            results, seconds = [], 0.0
+            loop = asyncio.get_running_loop()
+            for item in wanted:
                 try:
-                    results.extend(await loop.run_in_executor(self._executor, classifier.classify, [text]))
+                    one, took = await loop.run_in_executor(
+                        self._executor, _timed, classifying.classifier, [item.event.text or ""])
+                    results.extend(one)
+                    seconds += took
                 except Exception as exc:  # noqa: BLE001 - the event is tracked without a sentiment
                     results.append(None)
                     self._failed(Stage.CLASSIFY, item.raw, exc, out)
-        self._sentiment.observe_batch(self._backend, len(texts), time.perf_counter() - started)
+        self._sentiment.observe_batch(self._backend, len(wanted), seconds)
         for item, sentiment in zip(wanted, results, strict=True):
             item.sentiment = sentiment
 
@@ -333,14 +375,17 @@ class ConversationStage:
             await self._finish(out)
 
     async def _finish(self, out: _Out) -> None:
-        """Send the dead letters, alerts and facts, wait for the broker's acknowledgement, then write
-        the changelog records of the table writes made so far (streams/sending.py)."""
+        await self._start(out)
+
+    def _start(self, out: _Out) -> asyncio.Future[None]:
+        """Hand the dead letters, alerts and facts to the sender, which writes the changelog records
+        of the table writes made so far once they are acknowledged (streams/sending.py)."""
         writes = self._table.take_unpublished()
         topics = self._topics
         records: list[Record] = [(topics.deadletter, key, letter) for key, letter in out.letters]
         records.extend(encoded_alerts(out.alerts, topics.alerts, topics.deadletter, self._pipeline, self._now))
         records.extend(encoded_facts(out.facts, topics.customers, topics.deadletter, self._pipeline, self._now))
-        await self._sender.send(records, lambda: self._table.publish(writes))
+        return self._sender.start(records, lambda: self._table.publish(writes))
 
 
 def _by_conversation(items: Iterable[_Item]) -> dict[str, list[_Item]]:

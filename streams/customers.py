@@ -8,11 +8,15 @@ followed by the customer's own alerts (repeat contact, churn risk), to the alert
 conversation whose events name no tier gets the customer's remembered one as an ``assignment``
 event on the input topic (at its opening time, within the lateness); then the
 table's changelog is written (streams/sending.py: at-least-once, a repeated fact is ignored by its
-sequence number). A fact that makes the tracker raise is dead-lettered with the stage ``customer``.
+sequence number). The writes of a batch are taken, and its place in the changelog's order with
+them, in the same step that applies it; so the agent takes and applies the next batch while the
+broker acknowledges the one before. A fact that makes the tracker raise is dead-lettered with the
+stage ``customer``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -56,6 +60,13 @@ class CustomerStage:
         self._held: set[str] = set()
 
     async def process(self, batch: Sequence[RawMessage]) -> None:
+        """Apply a batch and wait until its output is acknowledged (the agent overlaps batches
+        through streams/lookahead.py)."""
+        await self.prepare(batch)
+
+    def prepare(self, batch: Sequence[RawMessage]) -> asyncio.Future[None]:
+        """Apply a batch's facts to their customers and hand the output to the sender; the future is
+        done once the output is acknowledged and the changelog written."""
         letters: list[tuple[str, bytes]] = []
         alerts: list[Alert] = []
         tiers: list[Record] = []
@@ -70,7 +81,7 @@ class CustomerStage:
         for customer_id, group in groups.items():
             self._apply(customer_id, group, letters, alerts, tiers)
         self.board.publish(len(self._held))
-        await self._finish(letters, alerts, tiers)
+        return self._start(letters, alerts, tiers)
 
     def _apply(self, customer_id: str, group: list[tuple[RawMessage, ConversationFact]],
                letters: list[tuple[str, bytes]], alerts: list[Alert], tiers: list[Record]) -> None:
@@ -140,7 +151,7 @@ class CustomerStage:
             self._store(partition, customer_id, state)
         self.board.publish(len(self._held))
         if alerts:
-            await self._finish([], alerts)
+            await self._start([], alerts)
         return ended
 
     def rebuild(self, items: Iterable[tuple[str, Any]], partitions: set[int]) -> int:
@@ -157,12 +168,12 @@ class CustomerStage:
         self.board.publish(len(held))
         return len(held)
 
-    async def _finish(
+    def _start(
         self, letters: list[tuple[str, bytes]], alerts: list[Alert], tiers: Sequence[Record] = ()
-    ) -> None:
+    ) -> asyncio.Future[None]:
         writes = self._table.take_unpublished()
         topics = self._topics
         records: list[Record] = [(topics.deadletter, key, letter) for key, letter in letters]
         records.extend(encoded_alerts(alerts, topics.alerts, topics.deadletter, self._pipeline, self._now))
         records.extend(tiers)
-        await self._sender.send(records, lambda: self._table.publish(writes))
+        return self._sender.start(records, lambda: self._table.publish(writes))

@@ -83,8 +83,7 @@ class DeliverStage:
         self._metrics.stage_errors.labels(stage=Stage.DELIVER.value).inc()
         letter = stage_letter(Stage.DELIVER, exc, value, received_at=self._now(), source_topic=self._source,
                               partition=partition, offset=offset)
-        await self._outputs.send(self._deadletter, Stage.DELIVER.value, letter)
-        await self._outputs.flush()
+        await (await self._outputs.send(self._deadletter, Stage.DELIVER.value, letter))
 
     async def drain_forever(self) -> None:
         """Deliver the outbox until the worker stops (the task is cancelled); rides out Redis outages."""

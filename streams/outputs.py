@@ -1,22 +1,20 @@
 """Where stages send what they produce. Agents get faust topics; tests get a collecting sink.
 
-``send`` hands a record to the producer; ``flush`` waits until the broker has acknowledged every
-record sent since the last flush. The conversations stage flushes its alerts before it writes the
-conversation table's changelog, so a crash in between repeats an alert (deduplicated on delivery)
-rather than losing one.
+``send`` hands a record to the producer and returns its receipt, which completes once the broker
+has acknowledged the record. A stage waits for its own batch's receipts before it writes its
+table's changelog (streams/sending.py), so a crash in between repeats an alert (deduplicated on
+delivery) rather than losing one; the stages share the producer, not each other's receipts.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from typing import Any, Protocol
 
 
 class Outputs(Protocol):
-    async def send(self, topic: str, key: str, value: bytes) -> None: ...
-
-    async def flush(self) -> None: ...
+    async def send(self, topic: str, key: str, value: bytes) -> Awaitable[Any]: ...
 
 
 class TopicOutputs:
@@ -24,15 +22,10 @@ class TopicOutputs:
 
     def __init__(self, topics: Mapping[str, Any]) -> None:
         self._topics = topics
-        self._pending: list[Any] = []
 
-    async def send(self, topic: str, key: str, value: bytes) -> None:
-        self._pending.append(await self._topics[topic].send(key=key.encode("utf-8"), value=value))
-
-    async def flush(self) -> None:
-        pending, self._pending = self._pending, []
-        if pending:
-            await asyncio.gather(*pending)
+    async def send(self, topic: str, key: str, value: bytes) -> Awaitable[Any]:
+        receipt: Awaitable[Any] = await self._topics[topic].send(key=key.encode("utf-8"), value=value)
+        return receipt
 
 
 class CollectingOutputs:
@@ -40,13 +33,12 @@ class CollectingOutputs:
 
     def __init__(self) -> None:
         self.sent: dict[str, list[tuple[str, bytes]]] = {}
-        self.flushes = 0
 
-    async def send(self, topic: str, key: str, value: bytes) -> None:
+    async def send(self, topic: str, key: str, value: bytes) -> Awaitable[Any]:
         self.sent.setdefault(topic, []).append((key, value))
-
-    async def flush(self) -> None:
-        self.flushes += 1
+        receipt: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        receipt.set_result(None)
+        return receipt
 
     def values(self, topic: str) -> list[bytes]:
         return [value for _, value in self.sent.get(topic, [])]

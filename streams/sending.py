@@ -15,28 +15,41 @@ log = logging.getLogger(__name__)
 
 
 class BatchSender:
-    """Sends a batch's records and then calls ``then`` (the changelog publish), one batch at a
-    time, so the changelog gets each key's writes in the order they were made. While the broker
+    """Sends batches of records; once a batch's own records are acknowledged it calls the batch's
+    ``then`` (the changelog publish). The ``then`` calls keep the order in which the batches were
+    started, so the changelog gets each key's writes in the order they were made, while a batch's
+    records may go to the producer before the batch before it is acknowledged. While the broker
     refuses, the batch waits and is sent again (its offsets are not committed meanwhile)."""
 
     def __init__(self, outputs: Outputs, *, retry_first: float = 0.5, retry_max: float = 30.0) -> None:
         self._outputs = outputs
         self._retry_first = retry_first
         self._retry_max = retry_max
-        self._lock = asyncio.Lock()
+        self._last: asyncio.Future[None] | None = None
+
+    def start(self, records: Sequence[Record], then: Callable[[], None]) -> asyncio.Future[None]:
+        """Queue a batch; its place in the order is taken by this call. The returned future is done
+        once the batch is acknowledged and ``then`` was called."""
+        done = asyncio.ensure_future(self._send(records, then, self._last))
+        self._last = done
+        return done
 
     async def send(self, records: Sequence[Record], then: Callable[[], None]) -> None:
-        async with self._lock:
-            delay = self._retry_first
-            while True:
-                try:
-                    for topic, key, value in records:
-                        await self._outputs.send(topic, key, value)
-                    await self._outputs.flush()
-                    break
-                except Exception as exc:  # noqa: BLE001 - the broker refused: wait, send the batch again
-                    log.warning("cannot send a batch's %d records (%s: %s); again in %.1f s",
-                                len(records), type(exc).__name__, exc, delay)
-                    await asyncio.sleep(delay)
-                    delay = min(delay * 2, self._retry_max)
-            then()
+        await self.start(records, then)
+
+    async def _send(self, records: Sequence[Record], then: Callable[[], None],
+                    previous: asyncio.Future[None] | None) -> None:
+        delay = self._retry_first
+        while True:
+            try:
+                receipts = [await self._outputs.send(topic, key, value) for topic, key, value in records]
+                await asyncio.gather(*receipts)
+                break
+            except Exception as exc:  # noqa: BLE001 - the broker refused: wait, send the batch again
+                log.warning("cannot send a batch's %d records (%s: %s); again in %.1f s",
+                            len(records), type(exc).__name__, exc, delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._retry_max)
+        if previous is not None:
+            await asyncio.wait([previous])  # its outcome is its own sender's to report
+        then()

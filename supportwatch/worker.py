@@ -13,6 +13,19 @@ from supportwatch.runtime import build_runtime
 from supportwatch.settings import Settings
 from supportwatch.streams import build_app
 
+# Model threads in a worker unless SUPPORTWATCH_MODEL__THREADS says otherwise: on 2 cores the loop,
+# aiokafka's fetcher and the model share the CPUs, and one model thread moved more events than two
+# (BENCHMARKS.md "Live pipeline"). Offline commands (replay, training) keep the model's default.
+WORKER_MODEL_THREADS = 1
+
+
+def worker_settings(settings: Settings) -> Settings:
+    """``settings`` with the worker's model threads, unless they were set explicitly."""
+    if "threads" in settings.model.model_fields_set:
+        return settings
+    model = settings.model.model_copy(update={"threads": WORKER_MODEL_THREADS})
+    return settings.model_copy(update={"model": model})
+
 
 def run_worker(
     settings: Settings,
@@ -22,6 +35,7 @@ def run_worker(
     loglevel: str = "warning",
 ) -> int:
     """Run until SIGINT/SIGTERM (or until a task sends one). Returns the exit code."""
+    settings = worker_settings(settings)
     asyncio.run(ensure_topics(settings.bootstrap_servers, settings.topics.all()))
     runtime = build_runtime(settings, now=now)
     if settings.sentiment_enabled:

@@ -30,6 +30,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from supportwatch.broker import free_port
 from supportwatch.processes import log_tail, signal_group
+from supportwatch.streams.fetching import use_worker_fetcher
 from tests.kit import Events
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -278,6 +279,7 @@ async def read_alerts(
 ) -> list[Received]:
     """Every record of ``topic`` from the beginning (no consumer group), until ``done(records)`` or
     ``timeout`` seconds; whatever arrived by then is returned."""
+    use_worker_fetcher()  # the reader shares the cores with the worker: no spinning on empty fetches
     consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
     received: list[Received] = []

@@ -3,7 +3,8 @@ counted, and the stage goes on with the next record. Each test makes one stage r
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+from collections.abc import Awaitable, Sequence
 from typing import Any
 
 import pytest
@@ -135,15 +136,18 @@ async def test_a_batch_the_broker_refuses_waits_and_is_sent_again(
     harness: Harness, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     outputs = harness.outputs
-    real = outputs.flush
+    real = outputs.send
     refusals = [ConnectionError("broker down")]
 
-    async def flush() -> None:
-        if refusals:
-            raise refusals.pop()
-        await real()
+    async def send(topic: str, key: str, value: bytes) -> Awaitable[Any]:
+        receipt = await real(topic, key, value)
+        if not refusals:
+            return receipt
+        refused: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        refused.set_exception(refusals.pop())  # handed to the producer, then not acknowledged
+        return refused
 
-    monkeypatch.setattr(outputs, "flush", flush)
+    monkeypatch.setattr(outputs, "send", send)
     async with harness.pipeline.app.agents["conversations"].test_context() as ctx:
         await ctx.put(b"not json", key=b"c-1")
         await ctx.put(raw_event(0), key=b"c-1")
