@@ -4,7 +4,8 @@
 
 Starts a noida-db broker and one ``supportwatch worker`` process (the test Redis, a prefix of its
 own), then loads ``--conversations`` open phone conversations: one customer message each, without
-text (no classification). The phone first-reply clock has a single warning at 50% of a 1 h target.
+text (no classification), each naming its customer (``--anonymous``: none, so the alerts skip the
+customer stage). The phone first-reply clock has a single warning at 50% of a 1 h target.
 ``--due`` of the conversations (default: all) get an ``occurred_at`` that makes their warning come
 due at a uniformly random time in ``[T + lead, T + lead + window]`` (T: when producing starts); the
 others are due an hour later and only fill the table and the deadline index. ``--lead`` must cover
@@ -14,7 +15,11 @@ For every warning on the alerts topic (read from the beginning, no group) it com
   fired - due    ``fired_at - due_at`` from the alert JSON (the worker's tick loop and track agent)
   arrival - due  when this script read the alert from the topic minus ``due_at`` (adds the
                  producer, the broker and our consumer)
-and prints p50/p90/p99/max, with counts of expected, received and repeated warnings.
+  sent - fired   the alert record's timestamp (when the worker's producer took it) minus
+                 ``fired_at``: the hop through the customers topic (conversations that name a
+                 customer) and the worker's producer
+and prints p50/p90/p99/max, with counts of expected, received and repeated warnings. ``--facts``
+also reads the customers topic and prints when the facts carrying the warnings were sent.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ from supportwatch.broker import EmbeddedBroker
 from supportwatch.embedded_redis import ensure_redis
 from supportwatch.settings import Settings
 from tests.integration.live import (
+    CUSTOMERS_TOPIC,
     EVENTS_TOPIC,
     LiveWorker,
     Received,
@@ -65,6 +71,19 @@ def _quantiles(values: list[float]) -> str:
 
     return (f"p50 {at(0.50):.3f} s  p90 {at(0.90):.3f} s  p99 {at(0.99):.3f} s  max {ordered[-1]:.3f} s  "
             f"min {ordered[0]:.3f} s")
+
+
+def _facts_done(expected: int) -> Callable[[list[Received]], bool]:
+    seen = 0
+    warnings = 0
+
+    def done(received: list[Received]) -> bool:
+        nonlocal seen, warnings
+        warnings += sum(1 for r in received[seen:] for a in r.alert.get("al", []) if a["kind"] == "sla_warning")
+        seen = len(received)
+        return warnings >= expected
+
+    return done
 
 
 def _warnings_done(expected: int) -> Callable[[list[Received]], bool]:
@@ -108,7 +127,8 @@ async def run(args: argparse.Namespace, tmp: Path, redis_url: str) -> None:
             window_ms = int(args.window * 1000)
             dues = sorted(base + timedelta(milliseconds=rng.randrange(window_ms)) for _ in range(expected))
             dues += [base + TARGET] * (n - expected)
-            messages = [(f"live-{i}", phone_message(f"live-{i}", at - WARNING_AT)) for i, at in enumerate(dues)]
+            messages = [(f"live-{i}", phone_message(f"live-{i}", at - WARNING_AT, identified=not args.anonymous))
+                        for i, at in enumerate(dues)]
             load_started = time.monotonic()
             sent = await produce(broker.bootstrap, messages)
             produced = time.monotonic() - load_started
@@ -131,22 +151,33 @@ async def run(args: argparse.Namespace, tmp: Path, redis_url: str) -> None:
             reading = asyncio.create_task(read_alerts(
                 broker.bootstrap, _warnings_done(expected), timeout=max(0.0, margin) + args.window + args.grace,
             ))
+            facts = asyncio.create_task(read_alerts(
+                broker.bootstrap, _facts_done(expected), timeout=max(0.0, margin) + args.window + args.grace,
+                topic=CUSTOMERS_TOPIC,
+            )) if args.facts else None
             if args.burst_rate:
                 await asyncio.sleep(max(0.0, margin + args.window / 2 - args.burst_seconds / 2))
                 burst = await _burst(broker.bootstrap, args.burst_rate, args.burst_seconds)
                 print(f"burst: {burst} new conversations at {args.burst_rate:g}/s for {args.burst_seconds:g} s, "
                       "in the middle of the window", flush=True)
             received = await reading
+            carried = await facts if facts is not None else []
 
     warnings = [r for r in received if r.alert["kind"] == "sla_warning"]
     repeats = sum(c - 1 for c in Counter((r.alert["conversation_id"], r.alert["level"]) for r in warnings).values())
     fired = [(datetime.fromisoformat(r.alert["fired_at"]) - datetime.fromisoformat(r.alert["due_at"])).total_seconds()
              for r in warnings]
     arrival = [r.arrived - datetime.fromisoformat(r.alert["due_at"]).timestamp() for r in warnings]
+    sent = [r.sent - datetime.fromisoformat(r.alert["fired_at"]).timestamp() for r in warnings]
     other = Counter(r.alert["kind"] for r in received if r.alert["kind"] != "sla_warning")
     print(f"warnings: expected {expected}, received {len(warnings)}, repeated {repeats}; other alerts {dict(other)}")
     print(f"fired - due:   {_quantiles(fired)}")
     print(f"arrival - due: {_quantiles(arrival)}")
+    print(f"sent - fired:  {_quantiles(sent)}")
+    if args.facts:
+        fact_sent = [r.sent - datetime.fromisoformat(a["fired_at"]).timestamp()
+                     for r in carried for a in r.alert.get("al", []) if a["kind"] == "sla_warning"]
+        print(f"fact sent - fired: {_quantiles(fact_sent)} (n={len(fact_sent)})")
     print(f"window: {expected} of {n} open conversations due over {args.window:g} s "
           f"({expected / args.window:,.0f}/s), {args.partitions} partitions, "
           f"tick interval {Settings().tick_interval_seconds:g} s")
@@ -180,6 +211,10 @@ def main() -> None:
     parser.add_argument("--window", type=float, default=60.0, help="seconds over which the warnings come due")
     parser.add_argument("--grace", type=float, default=120.0, help="seconds to wait for late warnings")
     parser.add_argument("--partitions", type=int, default=4)
+    parser.add_argument("--facts", action="store_true",
+                        help="also read the customers topic: when the facts carrying the warnings were sent")
+    parser.add_argument("--anonymous", action="store_true",
+                        help="conversations without a customer_id: their alerts skip the customer stage")
     parser.add_argument("--burst-rate", type=float, default=0.0,
                         help="input events a second of a burst of new conversations in the middle of the window")
     parser.add_argument("--burst-seconds", type=float, default=10.0)

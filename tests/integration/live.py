@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_CONFIG = ROOT / "supportwatch" / "config" / "default.yaml"
 EVENTS_TOPIC = "supportwatch.events"
 ALERTS_TOPIC = "supportwatch.alerts"
+CUSTOMERS_TOPIC = "supportwatch.customers"
 
 
 def write_policy(path: Path, clocks: Mapping[str, Mapping[str, Any]], policy: str = "phone") -> Path:
@@ -68,10 +69,11 @@ LIVE_EVENTS = Events(team="returns", agent="agent-7")
 PHONE = Events(channel="phone", team=None, text=None)  # no team, no text
 
 
-def phone_message(conversation_id: str, at: datetime, n: int = 0) -> bytes:
-    """A v1 customer message on the phone channel without text: it needs no classification."""
+def phone_message(conversation_id: str, at: datetime, n: int = 0, *, identified: bool = True) -> bytes:
+    """A v1 customer message on the phone channel without text: it needs no classification. An
+    ``identified`` one names its customer, so its conversation's alerts pass the customer stage."""
     return PHONE.json(at, "customer", conversation_id, event_id=f"{conversation_id}-{n}",
-                      customer=f"cust-{conversation_id}")
+                      customer=f"cust-{conversation_id}" if identified else None)
 
 
 def closed_status(conversation_id: str, at: datetime) -> bytes:
@@ -264,10 +266,12 @@ async def produce(bootstrap: str, messages: Iterable[tuple[str, bytes]], topic: 
 
 @dataclass(frozen=True)
 class Received:
-    """One record of the alerts topic: the alert JSON and when our consumer got it (epoch seconds)."""
+    """One record read by :func:`read_alerts`: its JSON, when our consumer got it and the record's
+    timestamp (CreateTime: when the worker's producer took it), in epoch seconds."""
 
     alert: dict[str, Any]
     arrived: float
+    sent: float
 
 
 async def read_alerts(
@@ -292,7 +296,8 @@ async def read_alerts(
             batches = await consumer.getmany(timeout_ms=200, max_records=10_000)
             for records in batches.values():
                 at = clock()
-                received.extend(Received(json.loads(r.value), at) for r in records if r.value is not None)
+                received.extend(Received(json.loads(r.value), at, r.timestamp / 1000)
+                                for r in records if r.value is not None)
     finally:
         await consumer.stop()
     return received
