@@ -26,7 +26,7 @@ from supportwatch.customers.exceptions import FactError
 class ConversationFact:
     customer_id: str
     conversation_id: str
-    seq: int  # 1, 2, ... per conversation: a fact seen again (a redelivery) is ignored
+    seq: int  # 1, 2, ... per conversation: a fact seen again changes nothing (its alerts go out again)
     at: float  # event time of the change, epoch seconds
     channel: str
     team: str | None = None

@@ -49,7 +49,7 @@ class Resolved:
 @dataclass(slots=True)
 class CustomerStep:
     state: CustomerState
-    duplicate: bool = False  # the fact was applied before: nothing changed, nothing to send
+    duplicate: bool = False  # a fact applied before, or overtaken by a later one: only its alerts go out
     contact: str | None = None  # the channel of a new conversation
     repeat: RepeatContact | None = None
     resolution: Resolved | None = None
@@ -72,9 +72,9 @@ class CustomerTracker:
             state = CustomerState(fact.customer_id)
         key = conversation_key(fact.conversation_id)
         contact = state.contact(key)
-        if contact is not None and fact.seq <= contact.seq:
-            return CustomerStep(state, duplicate=True)
         at = float(round(fact.at))
+        if contact is not None and fact.seq <= contact.seq:
+            return self._seen(state, fact, at)
         step = CustomerStep(state)
         if fact.tier is not None:
             state.tier = fact.tier
@@ -126,6 +126,18 @@ class CustomerTracker:
                 _dt(at), self._link, team=fact.team, priority=fact.priority, customer=context))
         if state.risk or counted_any or fact.opened:  # else the points cannot have reached the threshold
             self._judge_risk(state, at, step, fact)
+        return step
+
+    def _seen(self, state: CustomerState, fact: ConversationFact, at: float) -> CustomerStep:
+        """A fact whose sequence number was applied: a repeat (at-least-once) or one that a later
+        fact overtook (a batch sent again after the broker refused it). The state stays as it is;
+        the fact's alerts still go out, with the customer's context, so that none is lost: a repeat
+        is deduplicated on delivery."""
+        step = CustomerStep(state, duplicate=True)
+        if fact.alerts:
+            context = self.context(state, at)
+            step.alerts = [alert.model_copy(update={"customer_id": fact.customer_id, "customer": context})
+                           for alert in fact.alerts]
         return step
 
     def _new_contact(self, state: CustomerState, contact: Contact, fact: ConversationFact, at: float,

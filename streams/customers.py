@@ -7,11 +7,11 @@ once per batch. The conversations' alerts that the facts carry leave with the cu
 followed by the customer's own alerts (repeat contact, churn risk), to the alerts topic, and a new
 conversation whose events name no tier gets the customer's remembered one as an ``assignment``
 event on the input topic (at its opening time, within the lateness); then the
-table's changelog is written (streams/sending.py: at-least-once, a repeated fact is ignored by its
-sequence number). The writes of a batch are taken, and its place in the changelog's order with
-them, in the same step that applies it; so the agent takes and applies the next batch while the
-broker acknowledges the one before. A fact that makes the tracker raise is dead-lettered with the
-stage ``customer``.
+table's changelog is written (streams/sending.py: at-least-once; a fact whose sequence number was
+applied changes nothing, and its alerts go out again, deduplicated on delivery). The writes of a
+batch are taken, and its place in the changelog's order with them, in the same step that applies
+it; so the agent takes and applies the next batch while the broker acknowledges the one before.
+A fact that makes the tracker raise is dead-lettered with the stage ``customer``.
 """
 
 from __future__ import annotations

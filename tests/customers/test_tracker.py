@@ -75,14 +75,27 @@ def test_events_without_a_customer_stay_conversation_only(trackers: Trackers) ->
     assert result.alerts and all(a.customer is None and a.customer_id is None for a in result.alerts)
 
 
-def test_a_fact_applied_twice_changes_nothing(trackers: Trackers) -> None:
+def test_a_fact_applied_twice_changes_nothing_but_sends_its_alerts_again(trackers: Trackers) -> None:
     _, customers = trackers
     fact = ConversationFact("cust-9", "c-1", 1, T0.timestamp(), "chat", opened=True, alerts=raised("sla_breach"))
     first = customers.apply(None, fact)
     again = customers.apply(first.state, fact)
-    assert again.duplicate and again.alerts == [] and again.contact is None
+    assert again.duplicate and again.contact is None
+    assert [(a.kind, a.customer_id, a.customer) for a in again.alerts] == [
+        (AlertKind.SLA_BREACH, "cust-9", customers.context(first.state, T0.timestamp()))]
     context = customers.context(again.state, T0.timestamp())
     assert context.contacts_24h == 1 and context.breaches_30d == 1
+
+
+def test_a_fact_overtaken_by_a_later_one_still_sends_its_alerts(trackers: Trackers) -> None:
+    # A batch sent again after the broker refused it can arrive after the conversation's next fact.
+    _, customers = trackers
+    at = T0.timestamp()
+    later = customers.apply(None, ConversationFact("cust-9", "c-1", 2, at + 60, "chat", opened=True))
+    overtaken = customers.apply(later.state, ConversationFact("cust-9", "c-1", 1, at, "chat",
+                                                              alerts=raised("sla_warning")))
+    assert overtaken.duplicate
+    assert [(a.kind, a.customer_id) for a in overtaken.alerts] == [(AlertKind.SLA_WARNING, "cust-9")]
 
 
 def test_churn_risk_fires_once_per_episode_with_reasons_and_ends_when_it_ages_out(trackers: Trackers) -> None:

@@ -77,3 +77,28 @@ async def test_the_changelog_keeps_the_order_the_batches_were_started_in() -> No
     outputs.receipts["a"].set_result(None)
     await asyncio.wait_for(asyncio.gather(first, second), 5)
     assert published == ["a", "b"]
+
+
+class SlowOutputs:
+    """A producer that yields to the loop on every record: concurrent batches could interleave."""
+
+    def __init__(self) -> None:
+        self.sent: list[str] = []
+
+    async def send(self, topic: str, key: str, value: bytes) -> Awaitable[Any]:
+        await asyncio.sleep(0)
+        self.sent.append(key)
+        receipt: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        receipt.set_result(None)
+        return receipt
+
+
+async def test_the_records_reach_the_producer_in_the_order_the_batches_were_started_in() -> None:
+    # One conversation's facts of consecutive batches are keyed alike: out of order, the customer
+    # stage would take the older fact for a repeat.
+    outputs = SlowOutputs()
+    sender = BatchSender(outputs)
+    first = sender.start([("customers", f"a{i}", b"") for i in range(3)], lambda: None)
+    second = sender.start([("customers", f"b{i}", b"") for i in range(3)], lambda: None)
+    await asyncio.wait_for(asyncio.gather(first, second), 5)
+    assert outputs.sent == ["a0", "a1", "a2", "b0", "b1", "b2"]
