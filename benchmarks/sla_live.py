@@ -73,26 +73,23 @@ def _quantiles(values: list[float]) -> str:
             f"min {ordered[0]:.3f} s")
 
 
-def _facts_done(expected: int) -> Callable[[list[Received]], bool]:
+def _warnings(record: Received) -> int:
+    """The warnings a record of the alerts topic is: 1 or 0."""
+    return int(record.alert["kind"] == "sla_warning")
+
+
+def _carried_warnings(record: Received) -> int:
+    """The warnings a fact of the customers topic carries."""
+    return sum(1 for alert in record.alert.get("al", []) if alert["kind"] == "sla_warning")
+
+
+def _warnings_done(expected: int, count: Callable[[Received], int] = _warnings) -> Callable[[list[Received]], bool]:
     seen = 0
     warnings = 0
 
     def done(received: list[Received]) -> bool:
         nonlocal seen, warnings
-        warnings += sum(1 for r in received[seen:] for a in r.alert.get("al", []) if a["kind"] == "sla_warning")
-        seen = len(received)
-        return warnings >= expected
-
-    return done
-
-
-def _warnings_done(expected: int) -> Callable[[list[Received]], bool]:
-    seen = 0
-    warnings = 0
-
-    def done(received: list[Received]) -> bool:
-        nonlocal seen, warnings
-        warnings += sum(1 for r in received[seen:] if r.alert["kind"] == "sla_warning")
+        warnings += sum(count(r) for r in received[seen:])
         seen = len(received)
         return warnings >= expected
 
@@ -148,12 +145,10 @@ async def run(args: argparse.Namespace, tmp: Path, redis_url: str) -> None:
             print(f"load: {sent} messages produced in {produced:.1f} s, {n} conversations open after {loaded:.1f} s "
                   f"({n / loaded:,.0f}/s); first warning due {margin:.1f} s later", flush=True)
             # Read only now: against noida-db an idle consumer polls without pause and would slow the load.
-            reading = asyncio.create_task(read_alerts(
-                broker.bootstrap, _warnings_done(expected), timeout=max(0.0, margin) + args.window + args.grace,
-            ))
+            timeout = max(0.0, margin) + args.window + args.grace
+            reading = asyncio.create_task(read_alerts(broker.bootstrap, _warnings_done(expected), timeout=timeout))
             facts = asyncio.create_task(read_alerts(
-                broker.bootstrap, _facts_done(expected), timeout=max(0.0, margin) + args.window + args.grace,
-                topic=CUSTOMERS_TOPIC,
+                broker.bootstrap, _warnings_done(expected, _carried_warnings), timeout=timeout, topic=CUSTOMERS_TOPIC,
             )) if args.facts else None
             if args.burst_rate:
                 await asyncio.sleep(max(0.0, margin + args.window / 2 - args.burst_seconds / 2))

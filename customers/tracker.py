@@ -58,6 +58,11 @@ class CustomerStep:
     tier: str | None = None  # a new conversation whose events name no tier: the customer's remembered one
 
 
+def _for_customer(alert: Alert, customer_id: str, context: CustomerContext) -> Alert:
+    """A conversation's alert as the customer stage sends it: with the customer and its context."""
+    return alert.model_copy(update={"customer_id": customer_id, "customer": context})
+
+
 def _dt(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
@@ -116,7 +121,7 @@ class CustomerTracker:
                 context = None
             if context is None:
                 context = self.context(state, at)
-            step.alerts.append(alert.model_copy(update={"customer_id": fact.customer_id, "customer": context}))
+            step.alerts.append(_for_customer(alert, fact.customer_id, context))
         if step.repeat is not None:
             if context is None:
                 context = self.context(state, at)
@@ -136,8 +141,7 @@ class CustomerTracker:
         step = CustomerStep(state, duplicate=True)
         if fact.alerts:
             context = self.context(state, at)
-            step.alerts = [alert.model_copy(update={"customer_id": fact.customer_id, "customer": context})
-                           for alert in fact.alerts]
+            step.alerts = [_for_customer(alert, fact.customer_id, context) for alert in fact.alerts]
         return step
 
     def _new_contact(self, state: CustomerState, contact: Contact, fact: ConversationFact, at: float,
