@@ -5,7 +5,8 @@
 Starts a noida-db broker and one ``supportwatch worker`` process (the test Redis, a prefix of its
 own), then loads ``--conversations`` open phone conversations: one customer message each, without
 text (no classification), each naming its customer (``--anonymous``: none, so the alerts skip the
-customer stage). The phone first-reply clock has a single warning at 50% of a 1 h target.
+customer stage; ``--split``: a ``conversations`` worker and a ``customers`` worker, each its own
+process). The phone first-reply clock has a single warning at 50% of a 1 h target.
 ``--due`` of the conversations (default: all) get an ``occurred_at`` that makes their warning come
 due at a uniformly random time in ``[T + lead, T + lead + window]`` (T: when producing starts); the
 others are due an hour later and only fill the table and the deadline index. ``--lead`` must cover
@@ -26,12 +27,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import random
 import tempfile
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
+from contextlib import ExitStack
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -110,7 +113,13 @@ async def run(args: argparse.Namespace, tmp: Path, redis_url: str) -> None:
             policy_file=write_policy(tmp / "policy.yaml", POLICY), data_dir=tmp / "worker",
             partitions=args.partitions,
         )
-        with LiveWorker(config, tmp / "worker.log") as worker:
+        with ExitStack() as workers:
+            if args.split:
+                config = dataclasses.replace(config, extra_env={"SUPPORTWATCH_ROLE": "conversations"})
+                customers = dataclasses.replace(config, data_dir=tmp / "customers-worker",
+                                                extra_env={"SUPPORTWATCH_ROLE": "customers"})
+                workers.enter_context(LiveWorker(customers, tmp / "customers-worker.log")).wait_serving(timeout=300)
+            worker = workers.enter_context(LiveWorker(config, tmp / "worker.log"))
             started = time.monotonic()
             worker.wait_serving(timeout=300)
             joined = await wait_consuming(worker, broker.bootstrap)
@@ -175,7 +184,8 @@ async def run(args: argparse.Namespace, tmp: Path, redis_url: str) -> None:
         print(f"fact sent - fired: {_quantiles(fact_sent)} (n={len(fact_sent)})")
     print(f"window: {expected} of {n} open conversations due over {args.window:g} s "
           f"({expected / args.window:,.0f}/s), {args.partitions} partitions, "
-          f"tick interval {Settings().tick_interval_seconds:g} s")
+          f"tick interval {Settings().tick_interval_seconds:g} s, "
+          f"{'a conversations and a customers worker' if args.split else 'one worker'}")
 
 
 async def _burst(bootstrap: str, rate: float, seconds: float) -> int:
@@ -210,6 +220,8 @@ def main() -> None:
                         help="also read the customers topic: when the facts carrying the warnings were sent")
     parser.add_argument("--anonymous", action="store_true",
                         help="conversations without a customer_id: their alerts skip the customer stage")
+    parser.add_argument("--split", action="store_true",
+                        help="the customer stage in a worker of its own (SUPPORTWATCH_ROLE=customers)")
     parser.add_argument("--burst-rate", type=float, default=0.0,
                         help="input events a second of a burst of new conversations in the middle of the window")
     parser.add_argument("--burst-seconds", type=float, default=10.0)

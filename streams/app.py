@@ -1,6 +1,8 @@
 """The faust app, built once from the runtime: topics, the conversation and customer tables, the
 three agents (conversations, customers, deliver), the deadline and churn-risk timers and the web
-pages (/metrics, conversation and customer state, the on-call API)."""
+pages (/metrics, conversation and customer state, the on-call API). A worker's role
+(:class:`~supportwatch.settings.Role`) says which of them it wires: all, the conversations' side
+or the customers' side."""
 
 from __future__ import annotations
 
@@ -56,7 +58,7 @@ class Pipeline:
         keep_member_id_on_stale_commit()
         use_worker_fetcher()
         self.app = faust.App(
-            s.app_id,
+            s.group_id,
             broker=s.broker_url,
             store=STORES[s.table_store],
             datadir=str(s.data_dir),
@@ -84,33 +86,33 @@ class Pipeline:
             for name in names.all()
         }
         self.outputs = outputs = outputs if outputs is not None else TopicOutputs(self.topics)
-        self.conversations = conversation_table(self.app, names.partitions)
-        self.customers = customer_table(self.app, names.partitions)
-        topics = Topics(source=names.events, alerts=names.alerts, deadletter=names.deadletter,
-                        customers=names.customers)
-        self.windows = ResponseWindows(
-            runtime.registry, runtime.config.channel_goals, s.alerts.link_template, runtime.now,
-        )
-        self.open_conversations = OpenConversations()
-        runtime.tracking_metrics.watch(self.open_conversations)
+        self._names = Topics(source=names.events, alerts=names.alerts, deadletter=names.deadletter,
+                             customers=names.customers)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sentiment")
         self.progress = PartitionProgress(highwater or self._highwater, committed or self._committed)
-        self.stage = ConversationStage(
-            tracker=runtime.tracker, table=self.conversations, topics=topics, outputs=outputs, limits=s.limits,
-            classifier=runtime.classifier if s.sentiment_enabled else None, backend=s.model.backend,
-            progress=self.progress, open_conversations=self.open_conversations,
-            pipeline_metrics=runtime.pipeline_metrics, sentiment_metrics=runtime.sentiment_metrics,
-            reader=UpdateMetrics(runtime.sla_metrics, runtime.mood_metrics, runtime.tracking_metrics,
-                                 self.windows.record, runtime.pipeline_metrics.dropped_event),
-            now=runtime.now, executor=self._executor,
-        )
-        self.customer_stage = CustomerStage(
-            tracker=runtime.customer_tracker, table=self.customers, topics=topics, outputs=outputs,
-            metrics=runtime.customer_metrics, pipeline_metrics=runtime.pipeline_metrics, now=runtime.now,
-        )
         self._delivery_factory = delivery or self._default_delivery
         self._deliver: DeliverStage | None = None
-        self._wire()
+        self._stage: ConversationStage | None = None
+        self._customer_stage: CustomerStage | None = None
+        if s.role.runs_conversations:
+            self._wire_conversations()
+        if s.role.runs_customers:
+            self._wire_customers()
+        setup_prometheus_sensors(self.app, registry=runtime.registry, name_prefix="supportwatch_faust")
+
+    @property
+    def stage(self) -> ConversationStage:
+        """The conversation stage; a ``customers`` worker has none."""
+        if self._stage is None:
+            raise RuntimeError(f"a {self.runtime.settings.role} worker runs no conversation stage")
+        return self._stage
+
+    @property
+    def customer_stage(self) -> CustomerStage:
+        """The customer stage; a ``conversations`` worker has none."""
+        if self._customer_stage is None:
+            raise RuntimeError(f"a {self.runtime.settings.role} worker runs no customer stage")
+        return self._customer_stage
 
     def _highwater(self, partition: int) -> int | None:
         tp = TP(self.runtime.settings.topics.events, partition)
@@ -139,30 +141,38 @@ class Pipeline:
             )
         return self._deliver
 
-    def _wire(self) -> None:
-        app, s = self.app, self.runtime.settings
+    def _wire_conversations(self) -> None:
+        """The conversation table and stage, the conversations and deliver agents, the deadline and
+        channel-goal timers, the conversation page and the on-call API."""
+        app, runtime, s = self.app, self.runtime, self.runtime.settings
+        self.conversations = table = conversation_table(app, s.topics.partitions)
+        self.windows = ResponseWindows(runtime.registry, runtime.config.channel_goals, s.alerts.link_template,
+                                       runtime.now)
+        self.open_conversations = OpenConversations()
+        runtime.tracking_metrics.watch(self.open_conversations)
+        self._stage = stage = ConversationStage(
+            tracker=runtime.tracker, table=table, topics=self._names, outputs=self.outputs, limits=s.limits,
+            classifier=runtime.classifier if s.sentiment_enabled else None, backend=s.model.backend,
+            progress=self.progress, open_conversations=self.open_conversations,
+            pipeline_metrics=runtime.pipeline_metrics, sentiment_metrics=runtime.sentiment_metrics,
+            reader=UpdateMetrics(runtime.sla_metrics, runtime.mood_metrics, runtime.tracking_metrics,
+                                 self.windows.record, runtime.pipeline_metrics.dropped_event),
+            now=runtime.now, executor=self._executor,
+        )
         events, alerts = self.topics[s.topics.events], self.topics[s.topics.alerts]
-        facts = self.topics[s.topics.customers]
 
         @app.agent(events, name="conversations")
         async def conversations(stream: Any) -> None:
             def prepare(batch: Sequence[Any]) -> Prepared:
-                return self.stage.prepare(_raw(batch))
+                return stage.prepare(_raw(batch))
 
-            await Lookahead(prepare, self.stage.apply, _acker(stream)).run(_batches(stream, s))
-
-        @app.agent(facts, name="customers")
-        async def customers(stream: Any) -> None:
-            def prepare(batch: Sequence[Any]) -> asyncio.Future[None]:
-                return self.customer_stage.prepare(_raw(batch))
-
-            await Lookahead(prepare, _applied, _acker(stream)).run(_batches(stream, s))
+            await Lookahead(prepare, stage.apply, _acker(stream)).run(_batches(stream, s))
 
         @app.agent(alerts, name="deliver")
         async def deliver(stream: Any) -> None:
-            stage = self.deliver_stage()
+            delivering = self.deliver_stage()
             async for batch in stream.take_events(s.sentiment_batch_size, within=s.sentiment_batch_within_seconds):
-                await stage.process_many([(e.value, e.message.partition, e.message.offset) for e in batch])
+                await delivering.process_many([(e.value, e.message.partition, e.message.offset) for e in batch])
 
         @app.task
         async def drain() -> None:
@@ -170,38 +180,54 @@ class Pipeline:
 
         @app.timer(s.tick_interval_seconds)
         async def deadlines() -> None:
-            await self.stage.fire_due()
+            await stage.fire_due()
 
         @app.timer(self.windows.check_interval)
         async def channel_goals() -> None:
-            await self.stage.emit(self.windows.degradation(self.runtime.now()))
+            await stage.emit(self.windows.degradation(runtime.now()))
 
-        @app.timer(RISK_CHECK_SECONDS)
-        async def churn_risk() -> None:
-            await self.customer_stage.reevaluate()
-
-        self.conversations.on_recover(self._on_recover)
-        self.customers.on_recover(self._on_recover_customers)
+        table.on_recover(self._on_recover)
 
         @app.page("/conversations/{conversation_id}/")
-        @app.table_route(table=self.conversations, match_info="conversation_id")
+        @app.table_route(table=table, match_info="conversation_id")
         async def conversation(web: Any, request: Any, conversation_id: str) -> Any:
-            stored = self.conversations.get(conversation_id)
+            stored = table.get(conversation_id)
             if stored is None:
                 return web.json({"error": f"no open conversation {conversation_id!r}"}, status=404)
             record = decode(stored)[1]
-            return web.json(self.runtime.tracker.describe(record, self.runtime.now()))
+            return web.json(runtime.tracker.describe(record, runtime.now()))
+
+        self.api = OnCallApi(app, s, self.open_conversations, alerts, runtime.now)
+
+    def _wire_customers(self) -> None:
+        """The customer table and stage, the customers agent, the churn-risk timer and the customer page."""
+        app, runtime, s = self.app, self.runtime, self.runtime.settings
+        self.customers = table = customer_table(app, s.topics.partitions, s.customer_changelog)
+        self._customer_stage = stage = CustomerStage(
+            tracker=runtime.customer_tracker, table=table, topics=self._names, outputs=self.outputs,
+            metrics=runtime.customer_metrics, pipeline_metrics=runtime.pipeline_metrics, now=runtime.now,
+        )
+
+        @app.agent(self.topics[s.topics.customers], name="customers")
+        async def customers(stream: Any) -> None:
+            def prepare(batch: Sequence[Any]) -> asyncio.Future[None]:
+                return stage.prepare(_raw(batch))
+
+            await Lookahead(prepare, _applied, _acker(stream)).run(_batches(stream, s))
+
+        @app.timer(RISK_CHECK_SECONDS)
+        async def churn_risk() -> None:
+            await stage.reevaluate()
+
+        table.on_recover(self._on_recover_customers)
 
         @app.page("/customers/{customer_id}/")
-        @app.table_route(table=self.customers, match_info="customer_id")
+        @app.table_route(table=table, match_info="customer_id")
         async def customer(web: Any, request: Any, customer_id: str) -> Any:
-            state = self.customer_stage.load(customer_id)
+            state = stage.load(customer_id)
             if state is None:
                 return web.json({"error": f"no customer {customer_id!r}"}, status=404)
-            return web.json(self.runtime.customer_tracker.describe(state, self.runtime.now()))
-
-        self.api = OnCallApi(app, s, self.open_conversations, alerts, self.runtime.now)
-        setup_prometheus_sensors(app, registry=self.runtime.registry, name_prefix="supportwatch_faust")
+            return web.json(runtime.customer_tracker.describe(state, runtime.now()))
 
     def _assigned(self, topic: str) -> set[int]:
         """The partitions of ``topic`` this worker owns (active, not standby)."""

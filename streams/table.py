@@ -26,9 +26,14 @@ class PartitionedTable(faust.Table):
     acknowledged, in the order they were taken (streams/conversations.py).
     """
 
+    changelog_name: str | None = None  # None: faust's ``{app id}-{table}-changelog``
+
     def __post_init__(self) -> None:
         super().__post_init__()
         self._unpublished: dict[str, tuple[int, bytes | None]] = {}
+
+    def _changelog_topic_name(self) -> str:
+        return self.changelog_name or super()._changelog_topic_name()
 
     def put(self, partition: int, key: str, value: bytes) -> None:
         store = self.data
@@ -64,14 +69,16 @@ def conversation_table(app: faust.App, partitions: int) -> Any:
     return _table(app, "conversations", partitions)
 
 
-def customer_table(app: faust.App, partitions: int) -> Any:
-    """The customer table, keyed by customer id, partitioned as the customers topic."""
-    return _table(app, "customers", partitions)
+def customer_table(app: faust.App, partitions: int, changelog: str) -> Any:
+    """The customer table, keyed by customer id, partitioned as the customers topic; its changelog
+    is named by the caller, as a customers worker's app id is not the conversations' one."""
+    return _table(app, "customers", partitions, changelog)
 
 
-def _table(app: faust.App, name: str, partitions: int) -> Any:
+def _table(app: faust.App, name: str, partitions: int, changelog: str | None = None) -> Any:
     table = PartitionedTable(
         app, name=name, default=None, partitions=partitions,
         key_type=str, value_type=bytes,  # keys as JSON (str survives recovery as str), values as our bytes
     )
+    table.changelog_name = changelog
     return app.tables.add(table)

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 
@@ -29,12 +30,34 @@ class Topics(BaseModel):
         return {name: self.partitions for name in (self.events, self.alerts, self.deadletter, self.customers)}
 
 
+class Role(StrEnum):
+    """The stages a worker runs. ``all`` (the default): every stage in one process. A busy floor
+    splits them into two kinds of worker, each its own consumer group, scaled on its own:
+    ``conversations`` (the input events, the SLA deadlines, delivery, the on-call API and the
+    conversation pages) and ``customers`` (the customer stage, the churn-risk timer and the
+    customer pages). A customer's warning then waits for the customer stage's own interpreter,
+    not for the conversations' (BENCHMARKS.md "SLA live firing")."""
+
+    ALL = "all"
+    CONVERSATIONS = "conversations"
+    CUSTOMERS = "customers"
+
+    @property
+    def runs_conversations(self) -> bool:
+        return self is not Role.CUSTOMERS
+
+    @property
+    def runs_customers(self) -> bool:
+        return self is not Role.CONVERSATIONS
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="SUPPORTWATCH_", env_nested_delimiter="__", frozen=True, extra="ignore"
     )
 
     app_id: str = "supportwatch"
+    role: Role = Field(default=Role.ALL, description="the stages this worker runs (all, conversations, customers)")
     broker_url: str = "kafka://127.0.0.1:9092"
     topics: Topics = Topics()
     policy_file: Path | None = Field(default=None, description="YAML config; None = the shipped default")
@@ -81,6 +104,18 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_token_is_none(cls, value: object) -> object:
         return None if value in ("", None) else value
+
+    @property
+    def group_id(self) -> str:
+        """The faust app id, so the consumer group, of this worker's role: a customers worker has
+        its own, as it consumes another topic; the customer table's changelog keeps the name it has
+        in an ``all`` worker (:attr:`customer_changelog`)."""
+        return f"{self.app_id}-customers" if self.role is Role.CUSTOMERS else self.app_id
+
+    @property
+    def customer_changelog(self) -> str:
+        """The customer table's changelog topic, the same whichever role holds the table."""
+        return f"{self.app_id}-customers-changelog"
 
     @property
     def web_url(self) -> str:

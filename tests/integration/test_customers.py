@@ -3,10 +3,12 @@ then calls within the hour. The call's alerts carry the chat's history, one ``re
 alert with ``channel_switch`` fires, the chat's first-contact resolution is corrected in the
 metrics, ``supportwatch inspect --customer`` shows the customer from the running worker, and
 a restarted worker recovers the customer from its table's changelog, and ``supportwatch replay``
-of the same events raises the same alerts with the same context.
+of the same events raises the same alerts with the same context. The same holds for a split pair:
+a ``conversations`` worker and a ``customers`` worker (``SUPPORTWATCH_ROLE``), the customer's
+metrics and page on the customers one.
 
-Real processes: a noida-db broker, a ``supportwatch worker`` (sentiment off), the test Redis. The
-events lie in the past (a backlog), so every deadline is due when the worker reads them.
+Real processes: a noida-db broker, ``supportwatch worker`` processes (sentiment off), the test
+Redis. The events lie in the past (a backlog), so every deadline is due when the worker reads them.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import json
 import subprocess
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -78,30 +82,49 @@ def _inspect(worker: LiveWorker) -> subprocess.CompletedProcess[bytes]:
         cwd=ROOT, capture_output=True, timeout=60, check=False)
 
 
+@contextmanager
+def _workers(config: WorkerConfig, log_path: Path, split: bool) -> Iterator[tuple[LiveWorker, LiveWorker]]:
+    """The worker that reads the events and the one that holds the customers: one ``all`` worker,
+    or a conversations worker and a customers worker (each its own data directory)."""
+    if not split:
+        with LiveWorker(config, log_path) as worker:
+            yield worker, worker
+        return
+    env = dict(config.extra_env or {})
+    conversations = dataclasses.replace(config, extra_env={**env, "SUPPORTWATCH_ROLE": "conversations"})
+    customers = dataclasses.replace(config, data_dir=config.data_dir.with_name("customers-worker"),
+                                    extra_env={**env, "SUPPORTWATCH_ROLE": "customers"})
+    with LiveWorker(conversations, log_path) as first, \
+            LiveWorker(customers, log_path.with_name(f"customers-{log_path.name}")) as second:
+        yield first, second
+
+
 def _key(alert: dict[str, Any]) -> tuple[str, str, str]:
     return alert["conversation_id"], alert["kind"], alert["level"]
 
 
+@pytest.mark.parametrize("split", [False, True], ids=["one worker", "split roles"])
 async def test_a_customer_who_chats_then_calls_is_seen_across_channels(worker_config: WorkerConfig,
-                                                                      tmp_path: Path) -> None:
+                                                                      tmp_path: Path, split: bool) -> None:
     config = dataclasses.replace(worker_config, extra_env={"SUPPORTWATCH_SENTIMENT_ENABLED": "false"})
     call = _same_partition("chat-ada", "call-ada", config.partitions)
     stream = _story(datetime.now(UTC), call)
     await ensure_topics(config.bootstrap, Topics(partitions=config.partitions).all())
     await produce(config.bootstrap, stream)
 
-    with LiveWorker(config, tmp_path / "worker.log") as worker:
+    with _workers(config, tmp_path / "worker.log", split) as (worker, holder):
         received = await read_alerts(config.bootstrap, settled(worker, len(stream)), timeout=150)
         end = datetime.now(UTC)
-        assert worker.alive(), worker.log_tail()
-        recontacts = worker.sample("supportwatch_customer_recontacts_total", channel="chat", team="returns")
-        resolutions = worker.sample("supportwatch_customer_resolutions_total", channel="chat", team="returns")
-        switches = worker.sample("supportwatch_repeat_contacts_total", channel="phone", from_channel="chat")
-        inspect = _inspect(worker)
-        worker.wait_for(lambda w: offsets_committed(w, [CUSTOMERS_TOPIC]), 60, "the customer facts committed")
-    with LiveWorker(config, tmp_path / "worker-2.log") as again:  # the customer table comes back from its changelog
+        assert worker.alive() and holder.alive(), worker.log_tail() + holder.log_tail()
+        recontacts = holder.sample("supportwatch_customer_recontacts_total", channel="chat", team="returns")
+        resolutions = holder.sample("supportwatch_customer_resolutions_total", channel="chat", team="returns")
+        switches = holder.sample("supportwatch_repeat_contacts_total", channel="phone", from_channel="chat")
+        inspect = _inspect(holder)
+        holder.wait_for(lambda w: offsets_committed(w, [CUSTOMERS_TOPIC]), 60, "the customer facts committed")
+    with _workers(config, tmp_path / "worker-2.log", split) as (again, holding):  # the customer table's changelog
         await wait_consuming(again, config.bootstrap)
-        recovered = _inspect(again)
+        holding.wait_for(lambda w: _inspect(w).returncode == 0, 60, "the customer recovered")
+        recovered = _inspect(holding)
     live = [r.alert for r in received]
 
     repeats = [a for a in live if a["kind"] == "repeat_contact"]

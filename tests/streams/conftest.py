@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,7 +13,7 @@ from supportwatch.alerts import AlertSettings
 from supportwatch.broker import free_port
 from supportwatch.models import Classifier, ModelSettings, load_classifier
 from supportwatch.runtime import build_runtime
-from supportwatch.settings import Settings
+from supportwatch.settings import Role, Settings
 from supportwatch.streams.app import Pipeline
 from tests.kit import CollectingOutputs, ManualClock, delivery
 from tests.streams.harness import T0, Harness, Highwaters
@@ -26,9 +25,15 @@ def classifier() -> Classifier:
 
 
 @pytest.fixture
-def harness(tmp_path: Path, redis_url: str, classifier: Classifier) -> Iterator[Harness]:
+def harness(tmp_path: Path, redis_url: str, classifier: Classifier) -> Harness:
+    return build_harness(tmp_path, redis_url, classifier)
+
+
+def build_harness(tmp_path: Path, redis_url: str, classifier: Classifier, role: Role = Role.ALL) -> Harness:
+    """A pipeline of ``role`` with its own Redis prefix, data directory and manual clock."""
     alerts = AlertSettings(redis_url=redis_url, redis_prefix=f"test:{uuid.uuid4().hex}:")
-    settings = Settings(broker_url="kafka://127.0.0.1:9", data_dir=tmp_path, alerts=alerts, metrics_port=free_port())
+    settings = Settings(broker_url="kafka://127.0.0.1:9", data_dir=tmp_path / role.value, alerts=alerts,
+                        metrics_port=free_port(), role=role)
     clock = ManualClock(T0)
     runtime = build_runtime(settings, now=clock, classifier=classifier)
     log = io.StringIO()
@@ -39,4 +44,4 @@ def harness(tmp_path: Path, redis_url: str, classifier: Classifier) -> Iterator[
                         committed=lambda partition: None)
     pipeline.app.finalize()
     pipeline.app.flow_control.resume()
-    yield Harness(pipeline, outputs, clock, log, highwaters)
+    return Harness(pipeline, outputs, clock, log, highwaters)
