@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import dataclasses
 import random
 import tempfile
 import time
@@ -52,6 +51,7 @@ from tests.integration.live import (
     phone_message,
     produce,
     read_alerts,
+    split_roles,
     wait_consuming,
     write_policy,
 )
@@ -115,9 +115,7 @@ async def run(args: argparse.Namespace, tmp: Path, redis_url: str) -> None:
         )
         with ExitStack() as workers:
             if args.split:
-                config = dataclasses.replace(config, extra_env={"SUPPORTWATCH_ROLE": "conversations"})
-                customers = dataclasses.replace(config, data_dir=tmp / "customers-worker",
-                                                extra_env={"SUPPORTWATCH_ROLE": "customers"})
+                config, customers = split_roles(config)
                 workers.enter_context(LiveWorker(customers, tmp / "customers-worker.log")).wait_serving(timeout=300)
             worker = workers.enter_context(LiveWorker(config, tmp / "worker.log"))
             started = time.monotonic()

@@ -8,6 +8,7 @@ Shared by ``tests/integration/test_restart.py`` and ``benchmarks/sla_live.py``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import os
 import re
@@ -107,6 +108,15 @@ class WorkerConfig:
         })
         env.update(self.extra_env or {})
         return env
+
+
+def split_roles(config: WorkerConfig) -> tuple[WorkerConfig, WorkerConfig]:
+    """``config`` as a ``conversations`` worker and a ``customers`` worker (``SUPPORTWATCH_ROLE``),
+    the customers one with a data directory of its own beside ``config``'s."""
+    env = dict(config.extra_env or {})
+    return (dataclasses.replace(config, extra_env={**env, "SUPPORTWATCH_ROLE": "conversations"}),
+            dataclasses.replace(config, data_dir=config.data_dir.with_name("customers-worker"),
+                                extra_env={**env, "SUPPORTWATCH_ROLE": "customers"}))
 
 
 class LiveWorker:

@@ -40,6 +40,7 @@ from tests.integration.live import (
     produce,
     read_alerts,
     settled,
+    split_roles,
     wait_consuming,
 )
 
@@ -90,10 +91,7 @@ def _workers(config: WorkerConfig, log_path: Path, split: bool) -> Iterator[tupl
         with LiveWorker(config, log_path) as worker:
             yield worker, worker
         return
-    env = dict(config.extra_env or {})
-    conversations = dataclasses.replace(config, extra_env={**env, "SUPPORTWATCH_ROLE": "conversations"})
-    customers = dataclasses.replace(config, data_dir=config.data_dir.with_name("customers-worker"),
-                                    extra_env={**env, "SUPPORTWATCH_ROLE": "customers"})
+    conversations, customers = split_roles(config)
     with LiveWorker(conversations, log_path) as first, \
             LiveWorker(customers, log_path.with_name(f"customers-{log_path.name}")) as second:
         yield first, second
