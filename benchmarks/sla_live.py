@@ -1,4 +1,4 @@
-"""Live SLA firing: how late warnings fire with many open conversations in one real worker.
+"""Live SLA firing: how late warnings fire with many open conversations in real workers.
 
     PYTHONPATH=. python benchmarks/sla_live.py --conversations 100000
 
@@ -6,7 +6,8 @@ Starts a noida-db broker and one ``supportwatch worker`` process (the test Redis
 own), then loads ``--conversations`` open phone conversations: one customer message each, without
 text (no classification), each naming its customer (``--anonymous``: none, so the alerts skip the
 customer stage; ``--split``: a ``conversations`` worker and a ``customers`` worker, each its own
-process). The phone first-reply clock has a single warning at 50% of a 1 h target.
+process; ``--workers N``: N workers of the default role sharing the partitions). The phone
+first-reply clock has a single warning at 50% of a 1 h target.
 ``--due`` of the conversations (default: all) get an ``occurred_at`` that makes their warning come
 due at a uniformly random time in ``[T + lead, T + lead + window]`` (T: when producing starts); the
 others are due an hour later and only fill the table and the deadline index. ``--lead`` must cover
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import random
 import tempfile
 import time
@@ -48,6 +50,7 @@ from tests.integration.live import (
     LiveWorker,
     Received,
     WorkerConfig,
+    all_consuming,
     phone_message,
     produce,
     read_alerts,
@@ -99,8 +102,15 @@ def _warnings_done(expected: int, count: Callable[[Received], int] = _warnings) 
     return done
 
 
-def _open(worker: LiveWorker) -> float:
-    return worker.sample("supportwatch_open_conversations", channel="phone", state="waiting_first_reply") or 0.0
+def _open(workers: list[LiveWorker]) -> float:
+    return sum(worker.sample("supportwatch_open_conversations", channel="phone", state="waiting_first_reply") or 0.0
+               for worker in workers)
+
+
+def _layout(args: argparse.Namespace) -> str:
+    if args.split:
+        return "a conversations and a customers worker"
+    return "one worker" if args.workers == 1 else f"{args.workers} workers sharing the partitions"
 
 
 async def run(args: argparse.Namespace, tmp: Path, redis_url: str) -> None:
@@ -117,10 +127,15 @@ async def run(args: argparse.Namespace, tmp: Path, redis_url: str) -> None:
             if args.split:
                 config, customers = split_roles(config)
                 workers.enter_context(LiveWorker(customers, tmp / "customers-worker.log")).wait_serving(timeout=300)
-            worker = workers.enter_context(LiveWorker(config, tmp / "worker.log"))
             started = time.monotonic()
-            worker.wait_serving(timeout=300)
-            joined = await wait_consuming(worker, broker.bootstrap)
+            shared = [workers.enter_context(LiveWorker(
+                dataclasses.replace(config, data_dir=tmp / f"worker-{n}") if n else config,
+                tmp / (f"worker-{n + 1}.log" if n else "worker.log"))) for n in range(args.workers)]
+            worker = shared[0]
+            for each in shared:
+                each.wait_serving(timeout=300)
+            joined = (await wait_consuming(worker, broker.bootstrap) if len(shared) == 1
+                      else await all_consuming(shared, broker.bootstrap, args.partitions))
             print(f"worker consuming after {time.monotonic() - started:.1f} s (group join and warm-up event "
                   f"{joined:.1f} s; log {worker.log_path})", flush=True)
 
@@ -137,9 +152,9 @@ async def run(args: argparse.Namespace, tmp: Path, redis_url: str) -> None:
             sent = await produce(broker.bootstrap, messages)
             produced = time.monotonic() - load_started
             reported = load_started
-            while (count := _open(worker)) < n:
-                if not worker.alive():
-                    raise RuntimeError(f"the worker died:\n{worker.log_tail()}")
+            while (count := _open(shared)) < n:
+                if dead := [w for w in shared if not w.alive()]:
+                    raise RuntimeError(f"a worker died:\n{dead[0].log_tail()}")
                 elapsed = time.monotonic() - load_started
                 if elapsed > args.lead + args.window:
                     raise RuntimeError(f"only {count:.0f} of {n} conversations open: load too slow")
@@ -170,12 +185,12 @@ async def run(args: argparse.Namespace, tmp: Path, redis_url: str) -> None:
     fired = [(datetime.fromisoformat(r.alert["fired_at"]) - datetime.fromisoformat(r.alert["due_at"])).total_seconds()
              for r in warnings]
     arrival = [r.arrived - datetime.fromisoformat(r.alert["due_at"]).timestamp() for r in warnings]
-    sent = [r.sent - datetime.fromisoformat(r.alert["fired_at"]).timestamp() for r in warnings]
+    hop = [r.sent - datetime.fromisoformat(r.alert["fired_at"]).timestamp() for r in warnings]
     other = Counter(r.alert["kind"] for r in received if r.alert["kind"] != "sla_warning")
     print(f"warnings: expected {expected}, received {len(warnings)}, repeated {repeats}; other alerts {dict(other)}")
     print(f"fired - due:   {_quantiles(fired)}")
     print(f"arrival - due: {_quantiles(arrival)}")
-    print(f"sent - fired:  {_quantiles(sent)}")
+    print(f"sent - fired:  {_quantiles(hop)}")
     if args.facts:
         fact_sent = [r.sent - datetime.fromisoformat(a["fired_at"]).timestamp()
                      for r in carried for a in r.alert.get("al", []) if a["kind"] == "sla_warning"]
@@ -183,7 +198,7 @@ async def run(args: argparse.Namespace, tmp: Path, redis_url: str) -> None:
     print(f"window: {expected} of {n} open conversations due over {args.window:g} s "
           f"({expected / args.window:,.0f}/s), {args.partitions} partitions, "
           f"tick interval {Settings().tick_interval_seconds:g} s, "
-          f"{'a conversations and a customers worker' if args.split else 'one worker'}")
+          f"{_layout(args)}")
 
 
 async def _burst(bootstrap: str, rate: float, seconds: float) -> int:
@@ -220,12 +235,16 @@ def main() -> None:
                         help="conversations without a customer_id: their alerts skip the customer stage")
     parser.add_argument("--split", action="store_true",
                         help="the customer stage in a worker of its own (SUPPORTWATCH_ROLE=customers)")
+    parser.add_argument("--workers", type=int, default=1,
+                        help="worker processes of the default role sharing the partitions (not with --split)")
     parser.add_argument("--burst-rate", type=float, default=0.0,
                         help="input events a second of a burst of new conversations in the middle of the window")
     parser.add_argument("--burst-seconds", type=float, default=10.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0")
     args = parser.parse_args()
+    if args.split and args.workers != 1:
+        parser.error("--split runs one worker of each role: leave --workers at 1")
     with tempfile.TemporaryDirectory(prefix="sla-live-") as tmp, ensure_redis(args.redis) as redis_url:
         asyncio.run(run(args, Path(tmp), redis_url))
 

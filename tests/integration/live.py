@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -225,6 +225,37 @@ async def wait_consuming(worker: LiveWorker, bootstrap: str, timeout: float = 12
         timeout, "the warm-up event",
     )
     return time.monotonic() - started
+
+
+def status_events(worker: LiveWorker) -> float:
+    """The phone status events the worker has ingested (what the warm-up rounds send)."""
+    return worker.sample("supportwatch_events_total", channel="phone", type="status") or 0.0
+
+
+async def all_consuming(workers: Sequence[LiveWorker], bootstrap: str, partitions: int,
+                        timeout: float = 120.0) -> float:
+    """Rounds of one closed-status event per input partition until one round is consumed whole,
+    and by every worker: the group has settled with partitions on each. Returns the seconds it took."""
+    started = time.monotonic()
+    deadline = started + timeout
+    round_no = 0
+    while time.monotonic() < deadline:
+        before = [status_events(w) for w in workers]
+        keys = keys_per_partition(f"warm-{round_no}", partitions, 1)
+        await produce(bootstrap, [(key, closed_status(key, datetime.now(UTC))) for key in keys])
+        round_end = min(deadline, time.monotonic() + 5)
+        while time.monotonic() < round_end:
+            for worker in workers:
+                assert worker.alive(), worker.log_tail()
+            gained = [status_events(w) - b for w, b in zip(workers, before, strict=True)]
+            if sum(gained) >= partitions:
+                if all(g > 0 for g in gained):
+                    return time.monotonic() - started
+                break
+            await asyncio.sleep(0.2)
+        round_no += 1
+    raise TimeoutError(f"the {len(workers)} workers did not all consume within {timeout:g}s:\n"
+                       + "\n".join(w.log_tail(20) for w in workers))
 
 
 def offsets_committed(worker: LiveWorker, topics: Iterable[str]) -> bool:

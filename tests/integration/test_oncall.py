@@ -31,6 +31,7 @@ from tests.integration.live import (
     phone_message,
     produce,
     read_alerts,
+    status_events,
     wait_consuming,
     write_policy,
 )
@@ -114,10 +115,6 @@ async def test_ack_is_authenticated_recorded_and_survives_a_restart(
         assert _worklist(restarted)["items"][0]["ack"]["acknowledged_by"] == "dana"
 
 
-def _status_events(worker: LiveWorker) -> float:
-    return worker.sample("supportwatch_events_total", channel="phone", type="status") or 0.0
-
-
 def _lines(log: Path) -> set[tuple[str, str, str, str]]:
     return {(kind, level, conversation, recipient) for conversation, kind, level, recipient in logged_alerts(log)}
 
@@ -157,7 +154,7 @@ async def test_worklist_merged_from_two_workers_sorted_and_its_page_in_chromium(
         two.wait_serving()
         keys = keys_per_partition("warm", worker_config.partitions, 1)
         await produce(worker_config.bootstrap, [(k, closed_status(k, datetime.now(UTC))) for k in keys])
-        one.wait_for(lambda w: _status_events(one) + _status_events(two) >= len(keys), 120,
+        one.wait_for(lambda w: status_events(one) + status_events(two) >= len(keys), 120,
                      "the group consuming every partition")
         sim = Simulator(SimulatorConfig.demo(11, speedup=1.0, conversations_per_minute=240.0), start=wall_clock())
         await simulate(worker_config.bootstrap, EVENTS_TOPIC, sim, duration=8.0, now=wall_clock)

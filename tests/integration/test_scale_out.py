@@ -13,7 +13,6 @@ by restarting the broker.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import time
@@ -28,7 +27,7 @@ from tests.integration.live import (
     LiveWorker,
     Received,
     WorkerConfig,
-    closed_status,
+    all_consuming,
     keys_per_partition,
     logged_alerts,
     phone_message,
@@ -56,37 +55,8 @@ def _message(conversation_id: str, at: datetime) -> tuple[str, bytes]:
     return conversation_id, json.dumps(body).encode("utf-8")
 
 
-def _status_events(worker: LiveWorker) -> float:
-    return worker.sample("supportwatch_events_total", channel="phone", type="status") or 0.0
-
-
 def _waiting(worker: LiveWorker) -> float:
     return worker.sample("supportwatch_open_conversations", channel="phone", state="waiting_first_reply") or 0.0
-
-
-async def _both_consuming(workers: tuple[LiveWorker, LiveWorker], bootstrap: str, partitions: int,
-                          timeout: float = 120.0) -> None:
-    """Rounds of one closed-status event per partition until one round is consumed whole, and by
-    both workers: the group has settled with partitions on each."""
-    deadline = time.monotonic() + timeout
-    round_no = 0
-    while time.monotonic() < deadline:
-        before = [_status_events(w) for w in workers]
-        keys = keys_per_partition(f"warm-{round_no}", partitions, 1)
-        await produce(bootstrap, [(key, closed_status(key, datetime.now(UTC))) for key in keys])
-        round_end = min(deadline, time.monotonic() + 5)
-        while time.monotonic() < round_end:
-            for worker in workers:
-                assert worker.alive(), worker.log_tail()
-            gained = [_status_events(w) - b for w, b in zip(workers, before, strict=True)]
-            if sum(gained) >= partitions:
-                if all(g > 0 for g in gained):
-                    return
-                break
-            await asyncio.sleep(0.2)
-        round_no += 1
-    raise TimeoutError(f"the two workers did not both consume within {timeout:g}s:\n"
-                       + "\n".join(w.log_tail(20) for w in workers))
 
 
 def _sla(received: list[Received], kind: str) -> Counter[tuple[str, str]]:
@@ -114,7 +84,7 @@ async def test_survivor_takes_over_and_delivers_each_due_alert_once(
     with LiveWorker(configs[0], logs[0]) as leaving, LiveWorker(configs[1], logs[1]) as staying:
         leaving.wait_serving()
         staying.wait_serving()
-        await _both_consuming((leaving, staying), worker_config.bootstrap, partitions)
+        await all_consuming((leaving, staying), worker_config.bootstrap, partitions)
 
         t0 = datetime.now(UTC).replace(microsecond=0)
         await produce(worker_config.bootstrap, [_message(cid, t0) for cid in ids])
