@@ -217,14 +217,26 @@ class LiveWorker:
 async def wait_consuming(worker: LiveWorker, bootstrap: str, timeout: float = 120.0) -> float:
     """Produce one closed-status event and wait until the worker has ingested it: the worker has
     joined its consumer group and consumes. Returns the seconds it took."""
-    before = worker.sample("supportwatch_events_total", channel="phone", type="status") or 0.0
+    before = status_events(worker)
     started = time.monotonic()
     await produce(bootstrap, [("warm-up", closed_status("warm-up", datetime.now(UTC)))])
-    worker.wait_for(
-        lambda w: (w.sample("supportwatch_events_total", channel="phone", type="status") or 0.0) > before,
-        timeout, "the warm-up event",
-    )
+    try:
+        worker.wait_for(lambda w: status_events(w) > before, timeout, "the warm-up event")
+    except TimeoutError as exc:
+        raise TimeoutError(f"{exc}\n{consumer_offsets(worker, EVENTS_TOPIC)}") from None
     return time.monotonic() - started
+
+
+def consumer_offsets(worker: LiveWorker, topic: str) -> str:
+    """faust's offset samples of ``topic`` on ``worker`` (read, committed, end), one line per sample:
+    what a worker that stopped consuming had got to."""
+    try:
+        metrics = worker.metrics()
+    except httpx.HTTPError as exc:
+        return f"no metrics: {exc}"
+    lines = sorted(f"{name} {dict(labels)} {value:g}" for (name, labels), value in metrics.items()
+                   if "offset" in name and dict(labels).get("topic") == topic)
+    return "\n".join(lines) or f"no offset samples of {topic}"
 
 
 def status_events(worker: LiveWorker) -> float:
