@@ -30,6 +30,7 @@ from supportwatch.streams.group import keep_member_id_on_stale_commit
 from supportwatch.streams.lookahead import Lookahead
 from supportwatch.streams.outputs import Outputs, TopicOutputs
 from supportwatch.streams.progress import Committed, Highwater, PartitionProgress
+from supportwatch.streams.recovery import SeekingTableManager
 from supportwatch.streams.table import STORES, conversation_table, customer_table
 from supportwatch.streams.windows import ResponseWindows
 from supportwatch.tracking import OpenConversations
@@ -67,6 +68,7 @@ class Pipeline:
             key_serializer="raw",
             value_serializer="raw",
             consumer_auto_offset_reset="earliest",
+            TableManager=SeekingTableManager,
             web_enabled=True,
             web_bind=s.metrics_host,
             web_host=s.advertised_host or s.metrics_host,

@@ -11,6 +11,7 @@ import pytest
 
 from supportwatch.models import Classifier
 from supportwatch.settings import Role
+from supportwatch.streams.recovery import SeekingRecovery
 from tests.streams.conftest import build_harness
 from tests.streams.harness import Harness, raw_event
 
@@ -33,6 +34,7 @@ def test_a_role_wires_its_agents_timers_and_tables(role: Role, tmp_path: Path, r
                 "customers": "supportwatch-customers-changelog"}
     assert changelogs == {name: topic for name, topic in expected.items() if name in agents}
     assert app.conf.id == ("supportwatch-customers" if role is Role.CUSTOMERS else "supportwatch")
+    assert isinstance(app.tables.recovery, SeekingRecovery)  # seeks again once the flow is resumed
 
 
 def test_a_worker_without_a_stage_says_so(tmp_path: Path, redis_url: str, classifier: Classifier) -> None:
