@@ -25,13 +25,11 @@ from tests.integration.live import (
     EVENTS_TOPIC,
     LiveWorker,
     WorkerConfig,
-    closed_status,
-    keys_per_partition,
+    all_consuming,
     logged_alerts,
     phone_message,
     produce,
     read_alerts,
-    status_events,
     wait_consuming,
     write_policy,
 )
@@ -152,10 +150,7 @@ async def test_worklist_merged_from_two_workers_sorted_and_its_page_in_chromium(
     with (LiveWorker(configs[0], tmp_path / "w1.log") as one, LiveWorker(configs[1], tmp_path / "w2.log") as two):
         one.wait_serving()
         two.wait_serving()
-        keys = keys_per_partition("warm", worker_config.partitions, 1)
-        await produce(worker_config.bootstrap, [(k, closed_status(k, datetime.now(UTC))) for k in keys])
-        one.wait_for(lambda w: status_events(one) + status_events(two) >= len(keys), 120,
-                     "the group consuming every partition")
+        await all_consuming((one, two), worker_config.bootstrap, worker_config.partitions)
         sim = Simulator(SimulatorConfig.demo(11, speedup=1.0, conversations_per_minute=240.0), start=wall_clock())
         await simulate(worker_config.bootstrap, EVENTS_TOPIC, sim, duration=8.0, now=wall_clock)
 
